@@ -1,0 +1,15 @@
+/*
+ * dealbook/dealbook.h -- the umbrella header of libdealbook.
+ */
+#ifndef DEALBOOK_H
+#define DEALBOOK_H
+
+#define DEALBOOK_VERSION "0.1.0"
+
+#include "dealbook/error.h"
+#include "dealbook/parse.h"
+#include "dealbook/store.h"
+#include "dealbook/record.h"
+#include "dealbook/pipeline.h"
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * dealbook/pipeline.h -- the sales workflow on top of records: customers
+ * entering the pipeline, interactions (with their objections and
+ * competitor notes), stage changes with checklist gates, deals, payments,
+ * and the views built from them (timeline, to-do, stalled customers).
+ *
+ * Every writing call runs inside a write transaction the caller holds;
+ * an error leaves the transaction to be aborted, so nothing is
+ * half-written.
+ */
+#ifndef DEALBOOK_PIPELINE_H
+#define DEALBOOK_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dealbook/error.h"
+#include "dealbook/parse.h"
+#include "dealbook/record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Default win probability of a stage in percent: lead 10, intent 25,
+ * proposal 50, negotiation 75, won 100, service 100, lost 0. */
+int dbk_stage_default_probability(enum dbk_stage s);
+
+/* The effective win probability of a customer: its override if set, else
+ * its stage's default. */
+int dbk_customer_probability(const struct dbk_record *customer);
+
+/*
+ * Add a customer.  Input fields are customer fields (record.h); "lead_at"
+ * (when it entered the pipeline) defaults to now and "owner" to this
+ * member.  The customer starts at stage lead, with a stage record.
+ */
+int dbk_customer_add(struct dbk_txn *t, const struct dbk_field *f, size_t n,
+    struct dbk_id *out, struct dbk_error *err) __attribute__((warn_unused_result));
+
+/*
+ * Record an interaction with a customer.  Fields are interaction fields
+ * ("at" defaults to now and may not lie in the future); each objection
+ * text becomes an objection record, a "competitor" note also a competitor
+ * record.  The customer's last contact, next action and committed next
+ * step follow the newest interaction.  *late is set when the interaction
+ * is recorded more than 24 hours after it happened (kept, and flagged).
+ */
+int dbk_log_add(struct dbk_txn *t, const struct dbk_id *customer,
+    const struct dbk_field *f, size_t n, const char *const *objections,
+    size_t nobj, struct dbk_id *out, int *late, struct dbk_error *err)
+	__attribute__((warn_unused_result));
+
+/* Stage checklist items: key and accepted values. */
+struct dbk_checkdef {
+	const char *key;
+	const char *values;   /* "yes|no", "high|medium|low", "0-100", ... */
+	const char *label_en;
+	const char *label_zh;
+};
+const struct dbk_checkdef *dbk_checks(size_t *n);
+
+struct dbk_check {
+	const char *key;
+	const char *value;
+};
+
+struct dbk_stage_opts {
+	const char *at;           /* when it happened; NULL = now */
+	const struct dbk_check *checks;
+	size_t nchecks;
+	const char *probability;  /* per-customer override, NULL = keep */
+	const char *note;
+	int force;                /* move despite a failed gate (recorded) */
+};
+
+struct dbk_stage_result {
+	enum dbk_stage from, to;
+	int forced;          /* a gate was overridden */
+	int probability;     /* effective probability after the change */
+	int override_kept;   /* an earlier override stayed in force */
+	struct dbk_id id;    /* the stage record */
+};
+
+/*
+ * Move a customer to another stage.  Moving forward enters every stage on
+ * the way, and each has a gate: intent needs budget, need and authority
+ * answered yes; proposal needs need_clarity and acceptance answered; won
+ * needs terms and payment_plan agreed.  Answers accumulate on the
+ * customer across commands.  A failed gate returns DBK_EGATE naming the
+ * missing items unless opts->force.  Errors: DBK_EINVAL (bad stage,
+ * check, date), DBK_EGATE.
+ */
+int dbk_stage_set(struct dbk_txn *t, const struct dbk_id *customer,
+    const char *stage, const struct dbk_stage_opts *opts,
+    struct dbk_stage_result *res, struct dbk_error *err)
+	__attribute__((warn_unused_result));
+
+/* A signed contract: amount (sensitive) and signing date (default
+ * today). */
+int dbk_deal_add(struct dbk_txn *t, const struct dbk_id *customer,
+    const char *amount, const char *signed_on, struct dbk_id *out,
+    struct dbk_error *err) __attribute__((warn_unused_result));
+/* A payment received on a deal (date default today). */
+int dbk_payment_add(struct dbk_txn *t, const struct dbk_id *deal,
+    const char *amount, const char *at, struct dbk_id *out,
+    struct dbk_error *err) __attribute__((warn_unused_result));
+/* Mark an objection resolved, optionally with our response. */
+int dbk_objection_resolve(struct dbk_txn *t, const struct dbk_id *objection,
+    const char *response, struct dbk_error *err) __attribute__((warn_unused_result));
+
+/* ---- views ---- */
+
+/* When an event happened (Unix seconds): interaction/stage "at", deal
+ * "signed", payment "at" (dates at local midnight), else creation. */
+int64_t dbk_event_time(const struct dbk_record *r);
+
+struct dbk_list {
+	struct dbk_record **r;
+	size_t n, cap;
+};
+void dbk_list_free(struct dbk_list *l);
+
+/* A customer's interactions, objections, competitor notes, stage
+ * changes, deals and payments, in time order. */
+int dbk_timeline(struct dbk_txn *t, const struct dbk_id *customer,
+    struct dbk_list *out, struct dbk_error *err) __attribute__((warn_unused_result));
+
+/* Live customers with a next action, by due date (overdue first; no due
+ * date last). */
+int dbk_todo(struct dbk_txn *t, struct dbk_list *out, struct dbk_error *err)
+	__attribute__((warn_unused_result));
+
+/* Is the customer open (lead..negotiation)? */
+int dbk_customer_open(const struct dbk_record *customer);
+/* Stalled: open, no interaction for `days` days, and no committed next
+ * step dated today or later. */
+int dbk_customer_stalled(const struct dbk_record *customer, int64_t now,
+    int days);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DEALBOOK_PIPELINE_H */

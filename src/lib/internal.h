@@ -1,0 +1,188 @@
+/*
+ * internal.h -- what the library's files share and nobody else sees.
+ */
+#ifndef DEALBOOK_INTERNAL_H
+#define DEALBOOK_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lmdb.h>
+#include <sodium.h>
+
+#include "dealbook/dealbook.h"
+
+#define DBK_UNUSED __attribute__((unused))
+#define DBK_WUR __attribute__((warn_unused_result))
+#define DBK_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* ---- errors (error.c) ---- */
+int dbki_error_set(struct dbk_error *err, int code, const char *fmt, ...)
+	DBK_PRINTF(3, 4);
+int dbki_error_errno(struct dbk_error *err, int code, const char *what,
+    const char *path);
+/* Translate an LMDB status: MAP_FULL -> DBK_EFULL, NOTFOUND ->
+ * DBK_ENOTFOUND, else DBK_ELMDB with mdb_strerror in the message. */
+int dbki_error_lmdb(struct dbk_error *err, int mrc, const char *what);
+
+/* ---- fixed sizes, pinned to libsodium's constants ---- */
+#define DBKI_KEY_LEN    32u
+#define DBKI_NONCE_LEN  24u
+#define DBKI_TAG_LEN    16u
+#define DBKI_SALT_LEN   16u
+#define DBKI_ID_LEN     16u
+#define DBKI_REPLICA_LEN 8u
+#define DBKI_STORE_ID_LEN 16u
+_Static_assert(DBKI_KEY_LEN == crypto_aead_xchacha20poly1305_ietf_KEYBYTES, "key");
+_Static_assert(DBKI_NONCE_LEN == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, "nonce");
+_Static_assert(DBKI_TAG_LEN == crypto_aead_xchacha20poly1305_ietf_ABYTES, "tag");
+_Static_assert(DBKI_SALT_LEN == crypto_pwhash_SALTBYTES, "salt");
+_Static_assert(crypto_box_SEALBYTES == 48, "seal");
+_Static_assert(crypto_sign_PUBLICKEYBYTES == 32 && crypto_sign_SECRETKEYBYTES == 64, "sign");
+_Static_assert(crypto_box_PUBLICKEYBYTES == 32 && crypto_box_SECRETKEYBYTES == 32, "box");
+
+/* ---- crypto wrappers (crypto.c): outputs first, key last ---- */
+/* out = nonce || ciphertext || tag; out must hold ptlen + DBKI_SEAL_OVERHEAD. */
+#define DBKI_SEAL_OVERHEAD (DBKI_NONCE_LEN + DBKI_TAG_LEN)
+void dbk_crypto_aead_seal(uint8_t *out, const uint8_t *pt, size_t ptlen,
+    const uint8_t *ad, size_t adlen, const uint8_t *key);
+/* pt must hold inlen - DBKI_SEAL_OVERHEAD; 0 or DBK_EINTEGRITY. */
+int dbk_crypto_aead_open(uint8_t *pt, const uint8_t *in, size_t inlen,
+    const uint8_t *ad, size_t adlen, const uint8_t *key) DBK_WUR;
+int dbk_crypto_pwhash_derive(uint8_t *key, const char *pass, size_t passlen,
+    const uint8_t salt[DBKI_SALT_LEN], uint64_t ops, size_t mem) DBK_WUR;
+/* Keyed BLAKE2b-128 of data, for index keys on user text. */
+void dbk_crypto_index_hash(uint8_t out[16], const uint8_t *data, size_t len,
+    const uint8_t *key);
+/* Test counters (R5): how often the expensive primitives ran. */
+extern unsigned long dbki_count_pwhash;
+extern unsigned long dbki_count_seal_open;
+
+/* base64url without padding; malloc'd result or NULL. */
+char *dbki_b64_encode(const uint8_t *in, size_t len);
+/* Decode into out (cap bytes); returns decoded length or -1. */
+long dbki_b64_decode(uint8_t *out, size_t cap, const char *in, size_t inlen);
+void dbki_hex(char *out, const uint8_t *in, size_t len); /* out: 2*len+1 */
+int dbki_unhex(uint8_t *out, size_t len, const char *in); /* 0 or -1 */
+
+/* ---- the store (store.c) ---- */
+enum dbki_db {
+	DBI_META = 0, DBI_REC, DBI_CHILD, DBI_IDS, DBI_CODES, DBI_HIST,
+	DBI_CHANGES, DBI_AUDIT, DBI_COUNT
+};
+extern const char *const dbki_db_names[DBI_COUNT];
+
+/* One restricted key epoch.  sk is all-zero when has_sk is 0. */
+struct dbki_rkey {
+	uint32_t epoch;
+	uint8_t has_sk;
+	uint8_t pk[32];
+	uint8_t sk[32];
+	uint8_t sym[32]; /* derived from sk: the symmetric field key */
+};
+
+/* Secrets, in one sodium_malloc'd block. */
+struct dbki_secrets {
+	uint8_t dek[DBKI_KEY_LEN];
+	uint8_t idxkey[DBKI_KEY_LEN];
+	uint8_t ed_sk[64];
+	uint8_t x_sk[32];
+};
+
+struct dbk_store {
+	char *path;
+	MDB_env *env;
+	MDB_dbi dbi[DBI_COUNT];
+	uint8_t store_id[DBKI_STORE_ID_LEN];
+	uint8_t replica[DBKI_REPLICA_LEN];
+	uint8_t ed_pk[32];
+	uint8_t x_pk[32];
+	struct dbki_secrets *sec;   /* sodium_malloc */
+	struct dbki_rkey *rkeys;    /* sodium_malloc, nrkeys entries */
+	size_t nrkeys;
+	uint32_t rk_current;
+	uint8_t team_id[16];
+	char *member;
+	char *team;
+	char *currency;
+	int minor_digits;
+	uint64_t kdf_ops;
+	size_t kdf_mem;
+	int64_t clock_override;
+	size_t mapsize;
+};
+
+struct dbk_txn {
+	struct dbk_store *s;
+	MDB_txn *t;
+	int write;
+	uint64_t hlc;      /* last HLC handed out or loaded */
+	int hlc_dirty;
+	uint64_t seq;      /* last change sequence */
+	int seq_dirty;
+};
+
+/* Encrypted put/get on database `db`.  The AD binds store id, format
+ * version, database name and key.  get returns a malloc'd plaintext
+ * (wipe it with dbki_free_plain) and DBK_ENOTFOUND when absent. */
+int dbki_put(struct dbk_txn *t, enum dbki_db db, const void *key,
+    size_t klen, const void *val, size_t vlen, unsigned flags,
+    struct dbk_error *err) DBK_WUR;
+int dbki_get(struct dbk_txn *t, enum dbki_db db, const void *key,
+    size_t klen, uint8_t **val, size_t *vlen, struct dbk_error *err) DBK_WUR;
+/* Decrypt a value already read (for cursor walks). */
+int dbki_open_value(struct dbk_txn *t, enum dbki_db db, const MDB_val *k,
+    const MDB_val *v, uint8_t **val, size_t *vlen, struct dbk_error *err) DBK_WUR;
+void dbki_free_plain(void *p, size_t len);
+int dbki_del(struct dbk_txn *t, enum dbki_db db, const void *key,
+    size_t klen, struct dbk_error *err) DBK_WUR;
+
+/* The hybrid logical clock: 48-bit ms << 16 | counter. */
+uint64_t dbki_hlc_next(struct dbk_txn *t);
+int64_t dbki_now(const struct dbk_store *s);
+/* Next change sequence number. */
+uint64_t dbki_seq_next(struct dbk_txn *t);
+
+/* Big-endian helpers for sortable LMDB keys, little-endian for formats. */
+static inline void dbki_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) { p[i] = (uint8_t)v; v >>= 8; }
+}
+static inline uint64_t dbki_rd_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++) v = (v << 8) | p[i];
+	return v;
+}
+static inline void dbki_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++) { p[i] = (uint8_t)v; v >>= 8; }
+}
+static inline uint32_t dbki_rd_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+static inline void dbki_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++) { p[i] = (uint8_t)v; v >>= 8; }
+}
+static inline uint64_t dbki_rd_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
+	return v;
+}
+
+/* ---- restricted fields (crypto.c) ---- */
+/* Encrypt a sensitive value: "R1.<epoch>.<b64>" with the symmetric key
+ * when held, else "S1.<epoch>.<b64>" sealed to the public half.  AD binds
+ * record id and field name.  malloc'd result. */
+int dbki_field_seal(struct dbk_store *s, const uint8_t id[16],
+    const char *field, const char *value, char **out, struct dbk_error *err) DBK_WUR;
+/* Decrypt; DBK_ENOKEY when the key is not held, DBK_EINTEGRITY when the
+ * ciphertext does not belong here. */
+int dbki_field_open(struct dbk_store *s, const uint8_t id[16],
+    const char *field, const char *sealed, char **out, struct dbk_error *err) DBK_WUR;
+
+#endif /* DEALBOOK_INTERNAL_H */

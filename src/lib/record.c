@@ -1,0 +1,1358 @@
+/*
+ * record.c -- typed records with per-field versions: encoding, the
+ * encrypted put/get, indexes (ids, children, customer codes), history and
+ * resolution of what people type into ids.
+ *
+ * On disk (inside the at-rest encryption), a record is canonical JSON:
+ *   {"f":{"name":["value","<hlc hex>"(,replica index)],...},"r":["<replica hex>",...]}
+ * with field names in strictly increasing byte order (a duplicate or an
+ * out-of-order key is a malformed record) and every value a string.
+ */
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "internal.h"
+#include "record_int.h"
+#include "schema.h"
+
+#define MAX_RECORD_BYTES ((size_t)8 << 20)
+#define MAX_FIELDS 1024
+#define MAX_REPLICAS 4096
+
+/* ---- ids ---- */
+
+void
+dbki_id_new(struct dbk_store *s, struct dbk_id *id)
+{
+	uint64_t ms = (uint64_t)dbki_now(s) * 1000u;
+
+	if (s->clock_override == 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	}
+	for (int i = 5; i >= 0; i--) {
+		id->b[i] = (uint8_t)ms;
+		ms >>= 8;
+	}
+	randombytes_buf(id->b + 6, 10);
+}
+
+static void
+id_display_bytes(const struct dbk_id *id, uint8_t out[16])
+{
+	memcpy(out, id->b + 6, 10);
+	memcpy(out + 10, id->b, 6);
+}
+
+void
+dbk_id_format(const struct dbk_id *id, char out[DBK_ID_HEX])
+{
+	uint8_t d[16];
+
+	id_display_bytes(id, d);
+	dbki_hex(out, d, 16);
+}
+
+int
+dbk_id_parse(const char *hex, struct dbk_id *out)
+{
+	uint8_t d[16];
+
+	if (dbki_unhex(d, 16, hex) != 0)
+		return DBK_EINVAL;
+	memcpy(out->b + 6, d, 10);
+	memcpy(out->b, d + 10, 6);
+	return 0;
+}
+
+int64_t
+dbk_id_time_ms(const struct dbk_id *id)
+{
+	int64_t ms = 0;
+
+	for (int i = 0; i < 6; i++)
+		ms = (ms << 8) | id->b[i];
+	return ms;
+}
+
+static void
+rec_key(uint8_t k[17], enum dbk_type type, const struct dbk_id *id)
+{
+	k[0] = (uint8_t)type;
+	memcpy(k + 1, id->b, 16);
+}
+
+/* ---- in-memory records ---- */
+
+static void
+field_clear(struct rfield *f)
+{
+	if (f->value != NULL) {
+		sodium_memzero(f->value, strlen(f->value));
+		free(f->value);
+	}
+	free(f->sealed);
+	free(f->name);
+	memset(f, 0, sizeof *f);
+}
+
+void
+dbk_record_free(struct dbk_record *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		field_clear(&r->f[i]);
+	free(r->f);
+	free(r->reps);
+	free(r);
+}
+
+static struct dbk_record *
+record_new(struct dbk_store *s, enum dbk_type type, const struct dbk_id *id)
+{
+	struct dbk_record *r = calloc(1, sizeof *r);
+
+	if (r == NULL)
+		return NULL;
+	r->s = s;
+	r->type = type;
+	r->id = *id;
+	return r;
+}
+
+/* Binary search for name; returns index or -(insertion point) - 1. */
+static long
+field_find(const struct dbk_record *r, const char *name)
+{
+	size_t lo = 0, hi = r->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(r->f[mid].name, name);
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -(long)lo - 1;
+}
+
+static struct rfield *
+field_slot(struct dbk_record *r, const char *name)
+{
+	long at = field_find(r, name);
+	size_t pos;
+
+	if (at >= 0)
+		return &r->f[at];
+	if (r->n >= MAX_FIELDS)
+		return NULL;
+	pos = (size_t)(-at - 1);
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct rfield *nf = realloc(r->f, cap * sizeof *nf);
+		if (nf == NULL)
+			return NULL;
+		r->f = nf;
+		r->cap = cap;
+	}
+	memmove(r->f + pos + 1, r->f + pos, (r->n - pos) * sizeof *r->f);
+	memset(&r->f[pos], 0, sizeof r->f[pos]);
+	r->n++;
+	if ((r->f[pos].name = strdup(name)) == NULL) {
+		memmove(r->f + pos, r->f + pos + 1, (r->n - pos - 1) * sizeof *r->f);
+		r->n--;
+		return NULL;
+	}
+	return &r->f[pos];
+}
+
+/* Index of a replica in the record's table, adding it if needed. */
+static int
+replica_index(struct dbk_record *r, const uint8_t rep[8])
+{
+	uint8_t (*nr)[8];
+
+	for (size_t i = 0; i < r->nreps; i++)
+		if (memcmp(r->reps[i], rep, 8) == 0)
+			return (int)i;
+	if (r->nreps >= MAX_REPLICAS)
+		return -1;
+	nr = realloc(r->reps, (r->nreps + 1) * sizeof *nr);
+	if (nr == NULL)
+		return -1;
+	r->reps = nr;
+	memcpy(r->reps[r->nreps], rep, 8);
+	return (int)r->nreps++;
+}
+
+enum dbk_type
+dbk_record_type(const struct dbk_record *r)
+{
+	return r->type;
+}
+
+const struct dbk_id *
+dbk_record_id(const struct dbk_record *r)
+{
+	return &r->id;
+}
+
+int
+dbk_record_deleted(const struct dbk_record *r)
+{
+	const char *v = dbk_record_str(r, "_del");
+
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
+size_t
+dbk_record_nfields(const struct dbk_record *r)
+{
+	return r->n;
+}
+
+void
+dbk_record_field_at(const struct dbk_record *r, size_t i, const char **name,
+    const char **value, int *state)
+{
+	*name = r->f[i].name;
+	*value = r->f[i].value;
+	*state = r->f[i].state;
+}
+
+int
+dbk_record_get(const struct dbk_record *r, const char *name, const char **value)
+{
+	long at = field_find(r, name);
+
+	*value = NULL;
+	if (at < 0 || (r->f[at].value == NULL && r->f[at].state == DBK_FS_PLAIN))
+		return DBK_ENOTFOUND;
+	if (r->f[at].state == DBK_FS_RESTRICTED)
+		return DBK_ENOKEY;
+	*value = r->f[at].value;
+	return 0;
+}
+
+const char *
+dbk_record_str(const struct dbk_record *r, const char *name)
+{
+	const char *v;
+
+	return dbk_record_get(r, name, &v) == 0 ? v : NULL;
+}
+
+const char *
+dbki_replica_member(struct dbk_store *s, const uint8_t rep[8])
+{
+	if (memcmp(rep, s->replica, 8) == 0)
+		return s->member;
+	return "another replica";
+}
+
+int
+dbk_record_version(const struct dbk_record *r, const char *name,
+    uint64_t *hlc, const char **member)
+{
+	long at = field_find(r, name);
+
+	if (at < 0)
+		return DBK_ENOTFOUND;
+	*hlc = r->f[at].hlc;
+	*member = dbki_replica_member(r->s, r->reps[r->f[at].rep]);
+	return 0;
+}
+
+/* ---- encoding ---- */
+
+int
+dbki_record_encode(const struct dbk_record *r, struct dbki_buf *b)
+{
+	char hex[17];
+
+	dbki_buf_adds(b, "{\"f\":{");
+	for (size_t i = 0, first = 1; i < r->n; i++) {
+		const struct rfield *f = &r->f[i];
+		const char *stored = f->sealed ? f->sealed : f->value;
+
+		if (stored == NULL)
+			stored = "";
+		if (!first)
+			dbki_buf_addc(b, ',');
+		first = 0;
+		dbki_buf_add_json(b, f->name);
+		dbki_buf_adds(b, ":[");
+		dbki_buf_add_json(b, stored);
+		snprintf(hex, sizeof hex, "%016" PRIx64, f->hlc);
+		dbki_buf_adds(b, ",\"");
+		dbki_buf_adds(b, hex);
+		dbki_buf_addc(b, '"');
+		if (f->rep != 0) {
+			char ix[16];
+			snprintf(ix, sizeof ix, ",%u", (unsigned)f->rep);
+			dbki_buf_adds(b, ix);
+		}
+		dbki_buf_addc(b, ']');
+	}
+	dbki_buf_adds(b, "},\"r\":[");
+	for (size_t i = 0; i < r->nreps; i++) {
+		dbki_hex(hex, r->reps[i], 8);
+		if (i)
+			dbki_buf_addc(b, ',');
+		dbki_buf_addc(b, '"');
+		dbki_buf_adds(b, hex);
+		dbki_buf_addc(b, '"');
+	}
+	dbki_buf_adds(b, "]}");
+	return b->oom ? DBK_ENOMEM : 0;
+}
+
+static int
+parse_hlc(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (strlen(s) != 16)
+		return -1;
+	for (int i = 0; i < 16; i++) {
+		int c = s[i], d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else
+			return -1;
+		v = (v << 4) | (uint64_t)d;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+dbki_record_decode(struct dbk_store *s, enum dbk_type type,
+    const struct dbk_id *id, const char *json, size_t len, int open_sensitive,
+    struct dbk_record **out, struct dbk_error *err)
+{
+	cJSON *root = NULL, *fo, *ro, *it;
+	struct dbk_record *r = NULL;
+	const char *prev = NULL;
+	char idhex[DBK_ID_HEX];
+	int rc = DBK_EINTEGRITY;
+
+	*out = NULL;
+	dbk_id_format(id, idhex);
+	if (len > MAX_RECORD_BYTES)
+		goto bad;
+	root = cJSON_ParseWithLength(json, len);
+	if (root == NULL || !cJSON_IsObject(root))
+		goto bad;
+	fo = cJSON_GetObjectItemCaseSensitive(root, "f");
+	ro = cJSON_GetObjectItemCaseSensitive(root, "r");
+	if (!cJSON_IsObject(fo) || !cJSON_IsArray(ro))
+		goto bad;
+	if ((r = record_new(s, type, id)) == NULL)
+		goto nomem;
+	cJSON_ArrayForEach(it, ro) {
+		uint8_t rep[8];
+		if (!cJSON_IsString(it) || dbki_unhex(rep, 8, it->valuestring) != 0)
+			goto bad;
+		if (replica_index(r, rep) != (int)r->nreps - 1)
+			goto bad; /* a duplicate replica, or out of memory */
+	}
+	cJSON_ArrayForEach(it, fo) {
+		cJSON *v, *h, *ix;
+		struct rfield *f;
+		const struct dbk_fielddef *fd;
+		size_t alen;
+
+		/* Strictly increasing names: no duplicates, one encoding. */
+		if (prev != NULL && strcmp(prev, it->string) >= 0)
+			goto bad;
+		prev = it->string;
+		alen = (size_t)cJSON_GetArraySize(it);
+		if (!cJSON_IsArray(it) || alen < 2 || alen > 3)
+			goto bad;
+		v = cJSON_GetArrayItem(it, 0);
+		h = cJSON_GetArrayItem(it, 1);
+		ix = alen == 3 ? cJSON_GetArrayItem(it, 2) : NULL;
+		if (!cJSON_IsString(v) || !cJSON_IsString(h))
+			goto bad;
+		if (ix != NULL && (!cJSON_IsNumber(ix) || ix->valuedouble < 1 ||
+		    ix->valuedouble >= (double)r->nreps ||
+		    ix->valuedouble != (double)ix->valueint))
+			goto bad;
+		if (ix == NULL && r->nreps == 0)
+			goto bad;
+		if (r->n == r->cap) {
+			size_t cap = r->cap ? r->cap * 2 : 16;
+			struct rfield *nf;
+			if (r->n >= MAX_FIELDS)
+				goto bad;
+			if ((nf = realloc(r->f, cap * sizeof *nf)) == NULL)
+				goto nomem;
+			r->f = nf;
+			r->cap = cap;
+		}
+		f = &r->f[r->n];
+		memset(f, 0, sizeof *f);
+		if ((f->name = strdup(it->string)) == NULL)
+			goto nomem;
+		r->n++;
+		if (parse_hlc(h->valuestring, &f->hlc) != 0)
+			goto bad;
+		f->rep = ix ? (uint16_t)ix->valueint : 0;
+		fd = dbk_field_lookup(type, f->name);
+		if (fd != NULL && (fd->flags & DBK_F_SENSITIVE) &&
+		    v->valuestring[0] != '\0') {
+			if ((f->sealed = strdup(v->valuestring)) == NULL)
+				goto nomem;
+			if (!open_sensitive) {
+				f->state = DBK_FS_RESTRICTED;
+				continue;
+			}
+			rc = dbki_field_open(s, id->b, f->name, f->sealed, &f->value,
+			    err);
+			if (rc == DBK_ENOKEY) {
+				f->state = DBK_FS_RESTRICTED;
+				dbk_error_clear(err);
+				continue;
+			}
+			if (rc != 0) {
+				rc = dbki_error_set(err, rc,
+				    "%s %s: field '%s' failed authentication",
+				    dbk_type_name(type), idhex, f->name);
+				goto out;
+			}
+		} else if (v->valuestring[0] != '\0') {
+			if ((f->value = strdup(v->valuestring)) == NULL)
+				goto nomem;
+		}
+	}
+	*out = r;
+	r = NULL;
+	rc = 0;
+	goto out;
+nomem:
+	rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	goto out;
+bad:
+	rc = dbki_error_set(err, DBK_EINTEGRITY, "%s %s is malformed",
+	    dbk_type_name(type) ? dbk_type_name(type) : "record", idhex);
+out:
+	cJSON_Delete(root);
+	dbk_record_free(r);
+	return rc;
+}
+
+/* ---- reading ---- */
+
+int
+dbki_record_load(struct dbk_txn *t, enum dbk_type type, const struct dbk_id *id,
+    struct dbk_record **out, struct dbk_error *err)
+{
+	uint8_t k[17], *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	rec_key(k, type, id);
+	rc = dbki_get(t, DBI_REC, k, 17, &v, &n, err);
+	if (rc != 0)
+		return rc;
+	rc = dbki_record_decode(t->s, type, id, (const char *)v, n, 1, out, err);
+	dbki_free_plain(v, n);
+	return rc;
+}
+
+/* The type of an id, from the ids index. */
+static int
+id_type(struct dbk_txn *t, const struct dbk_id *id, enum dbk_type *type,
+    struct dbk_error *err)
+{
+	uint8_t d[16], *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	id_display_bytes(id, d);
+	rc = dbki_get(t, DBI_IDS, d, 16, &v, &n, err);
+	if (rc != 0)
+		return rc;
+	if (n != 1 || v[0] < 1 || v[0] > DBK_T_MAX) {
+		dbki_free_plain(v, n);
+		return dbki_error_set(err, DBK_EINTEGRITY, "the id index is malformed");
+	}
+	*type = (enum dbk_type)v[0];
+	dbki_free_plain(v, n);
+	return 0;
+}
+
+int
+dbk_record_load(struct dbk_txn *t, const struct dbk_id *id,
+    struct dbk_record **out, struct dbk_error *err)
+{
+	enum dbk_type type;
+	char hex[DBK_ID_HEX];
+	int rc;
+
+	*out = NULL;
+	rc = id_type(t, id, &type, err);
+	if (rc == DBK_ENOTFOUND) {
+		dbk_id_format(id, hex);
+		return dbki_error_set(err, rc, "no record with id '%s'", hex);
+	}
+	if (rc != 0)
+		return rc;
+	rc = dbki_record_load(t, type, id, out, err);
+	if (rc == DBK_ENOTFOUND) {
+		dbk_id_format(id, hex);
+		return dbki_error_set(err, DBK_EINTEGRITY,
+		    "record '%s' is in the id index but missing", hex);
+	}
+	return rc;
+}
+
+struct walk {
+	dbk_record_fn fn;
+	void *ctx;
+};
+
+int
+dbk_record_foreach(struct dbk_txn *t, enum dbk_type type, dbk_record_fn fn,
+    void *ctx, struct dbk_error *err)
+{
+	MDB_cursor *c = NULL;
+	uint8_t start[1] = { (uint8_t)type };
+	MDB_val k = { 1, start }, v;
+	int mrc, rc = 0;
+
+	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[DBI_REC], &c)) != 0)
+		return dbki_error_lmdb(err, mrc, "opening a cursor");
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); mrc == 0;
+	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *kb = k.mv_data;
+		struct dbk_record *r = NULL;
+		struct dbk_id id;
+		uint8_t *pt = NULL;
+		size_t n = 0;
+
+		if (k.mv_size != 17 || kb[0] != (uint8_t)type)
+			break;
+		memcpy(id.b, kb + 1, 16);
+		if ((rc = dbki_open_value(t, DBI_REC, &k, &v, &pt, &n, err)) != 0)
+			break;
+		rc = dbki_record_decode(t->s, type, &id, (const char *)pt, n, 1,
+		    &r, err);
+		dbki_free_plain(pt, n);
+		if (rc != 0)
+			break;
+		if (!dbk_record_deleted(r))
+			rc = fn(r, ctx);
+		dbk_record_free(r);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = dbki_error_lmdb(err, mrc, "walking records");
+	mdb_cursor_close(c);
+	return rc;
+}
+
+int
+dbk_record_children(struct dbk_txn *t, const struct dbk_id *parent,
+    enum dbk_type type, dbk_record_fn fn, void *ctx, struct dbk_error *err)
+{
+	MDB_cursor *c = NULL;
+	uint8_t start[17];
+	MDB_val k = { 17, start }, v;
+	int mrc, rc = 0;
+
+	memcpy(start, parent->b, 16);
+	start[16] = (uint8_t)type;
+	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[DBI_CHILD], &c)) != 0)
+		return dbki_error_lmdb(err, mrc, "opening a cursor");
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); mrc == 0;
+	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct dbk_record *r = NULL;
+		struct dbk_id id;
+
+		if (k.mv_size != 33 || memcmp(k.mv_data, start, 17) != 0)
+			break;
+		memcpy(id.b, (const uint8_t *)k.mv_data + 17, 16);
+		rc = dbki_record_load(t, type, &id, &r, err);
+		if (rc == DBK_ENOTFOUND) {
+			rc = dbki_error_set(err, DBK_EINTEGRITY,
+			    "the child index names a missing %s", dbk_type_name(type));
+			break;
+		}
+		if (rc != 0)
+			break;
+		if (!dbk_record_deleted(r))
+			rc = fn(r, ctx);
+		dbk_record_free(r);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = dbki_error_lmdb(err, mrc, "walking records");
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/* ---- customer codes ---- */
+
+/* Codes compare after trimming blanks and folding ASCII case. */
+static int
+code_key(struct dbk_store *s, const char *code, uint8_t out[16])
+{
+	size_t n = strlen(code), a = 0;
+	char *tmp;
+
+	while (a < n && isspace((unsigned char)code[a]))
+		a++;
+	while (n > a && isspace((unsigned char)code[n - 1]))
+		n--;
+	if (n == a)
+		return -1;
+	if ((tmp = malloc(n - a)) == NULL)
+		return -1;
+	for (size_t i = a; i < n; i++)
+		tmp[i - a] = (char)tolower((unsigned char)code[i]);
+	dbk_crypto_index_hash(out, (const uint8_t *)tmp, n - a, s->sec->idxkey);
+	free(tmp);
+	return 0;
+}
+
+static int
+code_lookup(struct dbk_txn *t, const char *code, struct dbk_id *out,
+    struct dbk_error *err)
+{
+	uint8_t k[16], *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (code_key(t->s, code, k) != 0)
+		return DBK_ENOTFOUND;
+	rc = dbki_get(t, DBI_CODES, k, 16, &v, &n, err);
+	if (rc != 0)
+		return rc;
+	if (n != 16) {
+		dbki_free_plain(v, n);
+		return dbki_error_set(err, DBK_EINTEGRITY, "the code index is malformed");
+	}
+	memcpy(out->b, v, 16);
+	dbki_free_plain(v, n);
+	return 0;
+}
+
+/* ---- resolution ---- */
+
+static int
+is_hex_prefix(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 4 || n > 32)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+struct cand {
+	struct dbk_id id[6];
+	size_t n;
+};
+
+static int
+prefix_lookup(struct dbk_txn *t, enum dbk_type want, const char *pfx,
+    struct cand *cand, struct dbk_error *err)
+{
+	size_t hl = strlen(pfx), bl = hl / 2;
+	uint8_t lo[16] = { 0 };
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	int mrc, rc = 0;
+
+	for (size_t i = 0; i < hl; i++) {
+		int d = isdigit((unsigned char)pfx[i]) ? pfx[i] - '0' :
+		    tolower((unsigned char)pfx[i]) - 'a' + 10;
+		lo[i / 2] |= (uint8_t)(i % 2 ? d : d << 4);
+	}
+	k.mv_size = 16;
+	k.mv_data = lo;
+	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[DBI_IDS], &c)) != 0)
+		return dbki_error_lmdb(err, mrc, "opening a cursor");
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); mrc == 0;
+	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *kb = k.mv_data;
+		uint8_t *pt = NULL;
+		size_t n = 0;
+		struct dbk_id id;
+		struct dbk_record *r = NULL;
+
+		if (k.mv_size != 16 || memcmp(kb, lo, bl) != 0 ||
+		    (hl % 2 && (kb[bl] & 0xf0) != lo[bl]))
+			break;
+		if ((rc = dbki_open_value(t, DBI_IDS, &k, &v, &pt, &n, err)) != 0)
+			break;
+		if (n != 1) {
+			dbki_free_plain(pt, n);
+			rc = dbki_error_set(err, DBK_EINTEGRITY, "the id index is malformed");
+			break;
+		}
+		memcpy(id.b + 6, kb, 10);
+		memcpy(id.b, kb + 10, 6);
+		if (want != 0 && pt[0] != (uint8_t)want) {
+			dbki_free_plain(pt, n);
+			continue;
+		}
+		rc = dbki_record_load(t, (enum dbk_type)pt[0], &id, &r, err);
+		dbki_free_plain(pt, n);
+		if (rc != 0)
+			break;
+		if (!dbk_record_deleted(r) && cand->n < 6)
+			cand->id[cand->n++] = id;
+		dbk_record_free(r);
+	}
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = dbki_error_lmdb(err, mrc, "walking the id index");
+	mdb_cursor_close(c);
+	return rc;
+}
+
+struct name_match {
+	const char *needle;
+	struct cand exact, part;
+};
+
+/* Case-insensitive (ASCII) substring test; CJK compares bytewise. */
+static int
+contains_fold(const char *hay, const char *needle)
+{
+	size_t hn = strlen(hay), nn = strlen(needle);
+
+	if (nn == 0 || nn > hn)
+		return 0;
+	for (size_t i = 0; i + nn <= hn; i++) {
+		size_t j = 0;
+		while (j < nn && tolower((unsigned char)hay[i + j]) ==
+		    tolower((unsigned char)needle[j]))
+			j++;
+		if (j == nn)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+name_cb(struct dbk_record *r, void *vctx)
+{
+	struct name_match *m = vctx;
+	const char *name = dbk_record_str(r, "name");
+
+	if (name == NULL)
+		return 0;
+	if (strcasecmp(name, m->needle) == 0) {
+		if (m->exact.n < 6)
+			m->exact.id[m->exact.n++] = r->id;
+	} else if (contains_fold(name, m->needle)) {
+		if (m->part.n < 6)
+			m->part.id[m->part.n++] = r->id;
+	}
+	return 0;
+}
+
+static int
+ambiguous(struct dbk_txn *t, const char *ref, const struct cand *c,
+    struct dbk_error *err)
+{
+	struct dbki_buf b;
+	int rc;
+
+	dbki_buf_init(&b, 4096);
+	for (size_t i = 0; i < c->n && i < 5; i++) {
+		struct dbk_record *r = NULL;
+		char hex[DBK_ID_HEX];
+		const char *label;
+
+		dbk_id_format(&c->id[i], hex);
+		hex[8] = '\0';
+		if (i)
+			dbki_buf_adds(&b, ", ");
+		dbki_buf_adds(&b, hex);
+		if (dbk_record_load(t, &c->id[i], &r, NULL) == 0) {
+			label = dbk_record_str(r, "code");
+			if (label == NULL)
+				label = dbk_record_str(r, "name");
+			if (label != NULL) {
+				dbki_buf_adds(&b, " (");
+				dbki_buf_adds(&b, label);
+				dbki_buf_adds(&b, ")");
+			}
+			dbk_record_free(r);
+		}
+	}
+	if (c->n > 5)
+		dbki_buf_adds(&b, ", ...");
+	rc = dbki_error_set(err, DBK_EAMBIG, "'%s' matches several records: %s",
+	    ref, b.p ? b.p : "");
+	dbki_buf_free(&b);
+	return rc;
+}
+
+int
+dbk_resolve(struct dbk_txn *t, enum dbk_type want, const char *ref,
+    struct dbk_id *out, struct dbk_error *err)
+{
+	struct cand cand = { .n = 0 };
+	const char *what = want ? dbk_type_name(want) : "record";
+	int rc;
+
+	if (ref == NULL || *ref == '\0')
+		return dbki_error_set(err, DBK_EINVAL, "an empty %s reference", what);
+	if (want == 0 || want == DBK_T_CUSTOMER) {
+		rc = code_lookup(t, ref, out, err);
+		if (rc != DBK_ENOTFOUND)
+			return rc;
+	}
+	if (is_hex_prefix(ref)) {
+		if ((rc = prefix_lookup(t, want, ref, &cand, err)) != 0)
+			return rc;
+		if (cand.n == 1) {
+			*out = cand.id[0];
+			return 0;
+		}
+		if (cand.n > 1)
+			return ambiguous(t, ref, &cand, err);
+	}
+	if (want == DBK_T_CUSTOMER) {
+		struct name_match m = { .needle = ref };
+		rc = dbk_record_foreach(t, DBK_T_CUSTOMER, name_cb, &m, err);
+		if (rc != 0)
+			return rc;
+		if (m.exact.n == 1 || (m.exact.n == 0 && m.part.n == 1)) {
+			*out = m.exact.n ? m.exact.id[0] : m.part.id[0];
+			return 0;
+		}
+		if (m.exact.n > 1)
+			return ambiguous(t, ref, &m.exact, err);
+		if (m.part.n > 1)
+			return ambiguous(t, ref, &m.part, err);
+		return dbki_error_set(err, DBK_ENOTFOUND,
+		    "no customer '%s' (not a customer code, id or name)", ref);
+	}
+	return dbki_error_set(err, DBK_ENOTFOUND, "no %s '%s'", what, ref);
+}
+
+/* ---- writing ---- */
+
+static int
+log_change(struct dbk_txn *t, const uint8_t k[17], struct dbk_error *err)
+{
+	uint8_t sk[8];
+
+	dbki_be64(sk, dbki_seq_next(t));
+	return dbki_put(t, DBI_CHANGES, sk, 8, k, 17, MDB_APPEND, err);
+}
+
+static int
+record_put(struct dbk_txn *t, const struct dbk_record *r, struct dbk_error *err)
+{
+	struct dbki_buf b;
+	uint8_t k[17];
+	int rc;
+
+	dbki_buf_init(&b, MAX_RECORD_BYTES);
+	if ((rc = dbki_record_encode(r, &b)) != 0) {
+		dbki_buf_free(&b);
+		return dbki_error_set(err, rc, "record too large or out of memory");
+	}
+	rec_key(k, r->type, &r->id);
+	rc = dbki_put(t, DBI_REC, k, 17, b.p, b.len, 0, err);
+	dbki_buf_free(&b);
+	if (rc == 0)
+		rc = log_change(t, k, err);
+	return rc;
+}
+
+/* Set one field's value in memory with a new version. */
+static int
+field_set(struct dbk_txn *t, struct dbk_record *r,
+    const struct dbk_fielddef *fd, const char *canon, uint64_t hlc,
+    struct dbk_error *err)
+{
+	struct rfield *f = field_slot(r, fd->name);
+	int ri = replica_index(r, t->s->replica);
+	char *sealed = NULL, *val = NULL;
+	int rc;
+
+	if (f == NULL || ri < 0)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	if (canon != NULL && *canon != '\0') {
+		if ((val = strdup(canon)) == NULL)
+			return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		if (fd->flags & DBK_F_SENSITIVE) {
+			rc = dbki_field_seal(t->s, r->id.b, fd->name, canon, &sealed,
+			    err);
+			if (rc != 0) {
+				sodium_memzero(val, strlen(val));
+				free(val);
+				return rc;
+			}
+		}
+	}
+	if (f->value != NULL) {
+		sodium_memzero(f->value, strlen(f->value));
+		free(f->value);
+	}
+	free(f->sealed);
+	f->value = val;
+	f->sealed = sealed;
+	f->state = DBK_FS_PLAIN;
+	f->hlc = hlc;
+	f->rep = (uint16_t)ri;
+	return 0;
+}
+
+static int
+index_put(struct dbk_txn *t, const struct dbk_record *r, struct dbk_error *err)
+{
+	uint8_t d[16], tb = (uint8_t)r->type;
+	const char *pf = dbki_type_parent_field(r->type), *pv;
+	int rc;
+
+	id_display_bytes(&r->id, d);
+	if ((rc = dbki_put(t, DBI_IDS, d, 16, &tb, 1, MDB_NOOVERWRITE, err)) != 0)
+		return rc;
+	if (pf != NULL && (pv = dbk_record_str(r, pf)) != NULL) {
+		struct dbk_id parent;
+		uint8_t ck[33];
+		if (dbk_id_parse(pv, &parent) != 0)
+			return dbki_error_set(err, DBK_EINVAL, "invalid parent id");
+		memcpy(ck, parent.b, 16);
+		ck[16] = tb;
+		memcpy(ck + 17, r->id.b, 16);
+		if ((rc = dbki_put(t, DBI_CHILD, ck, 33, "", 0, 0, err)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+code_claim(struct dbk_txn *t, const struct dbk_record *r, const char *code,
+    struct dbk_error *err)
+{
+	struct dbk_id other;
+	uint8_t k[16];
+	int rc = code_lookup(t, code, &other, err);
+
+	if (rc == 0 && memcmp(other.b, r->id.b, 16) != 0)
+		return dbki_error_set(err, DBK_EEXIST,
+		    "customer code '%s' is already used", code);
+	if (rc != 0 && rc != DBK_ENOTFOUND)
+		return rc;
+	if (code_key(t->s, code, k) != 0)
+		return dbki_error_set(err, DBK_EINVAL, "invalid customer code '%s'",
+		    code);
+	return dbki_put(t, DBI_CODES, k, 16, r->id.b, 16, 0, err);
+}
+
+static int
+code_release(struct dbk_txn *t, const char *code, struct dbk_error *err)
+{
+	uint8_t k[16];
+
+	if (code_key(t->s, code, k) != 0)
+		return 0;
+	return dbki_del(t, DBI_CODES, k, 16, err);
+}
+
+static int
+check_input(enum dbk_type type, const struct dbk_field *f, size_t n, int sys,
+    struct dbk_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct dbk_fielddef *fd = dbk_field_lookup(type, f[i].name);
+		if (fd == NULL || (!sys && (fd->flags & DBK_F_SYSTEM)))
+			return dbki_error_set(err, DBK_EINVAL,
+			    "unknown field '%s' for a %s", f[i].name,
+			    dbk_type_name(type));
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(f[j].name, f[i].name) == 0)
+				return dbki_error_set(err, DBK_EINVAL,
+				    "field '%s' given twice", f[i].name);
+	}
+	return 0;
+}
+
+int
+dbki_record_create(struct dbk_txn *t, enum dbk_type type,
+    const struct dbk_field *f, size_t n, int sys, struct dbk_id *out,
+    struct dbk_error *err)
+{
+	struct dbk_record *r = NULL;
+	struct dbk_id id;
+	size_t nt;
+	const struct dbk_fielddef *defs = dbk_type_fields(type, &nt);
+	uint64_t hlc;
+	char now[24];
+	const char *code;
+	int rc;
+
+	if (defs == NULL)
+		return dbki_error_set(err, DBK_EINVAL, "unknown record type");
+	if ((rc = check_input(type, f, n, sys, err)) != 0)
+		return rc;
+	dbki_id_new(t->s, &id);
+	if ((r = record_new(t->s, type, &id)) == NULL)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	hlc = dbki_hlc_next(t);
+	for (size_t i = 0; i < n; i++) {
+		const struct dbk_fielddef *fd = dbk_field_lookup(type, f[i].name);
+		char *canon = NULL;
+
+		if (f[i].value == NULL || f[i].value[0] == '\0')
+			continue;
+		if ((rc = dbki_normalize(t->s, fd, f[i].value, &canon, err)) != 0)
+			goto out;
+		rc = field_set(t, r, fd, canon, hlc, err);
+		sodium_memzero(canon, strlen(canon));
+		free(canon);
+		if (rc != 0)
+			goto out;
+	}
+	for (size_t i = 0; i < nt; i++) {
+		if ((defs[i].flags & DBK_F_REQUIRED) &&
+		    dbk_record_str(r, defs[i].name) == NULL) {
+			rc = dbki_error_set(err, DBK_EINVAL, "a %s needs a %s",
+			    dbk_type_name(type), defs[i].name);
+			goto out;
+		}
+	}
+	snprintf(now, sizeof now, "%" PRId64, dbki_now(t->s));
+	if ((rc = field_set(t, r, dbk_field_lookup(type, "created"), now, hlc,
+	    err)) != 0 ||
+	    (rc = field_set(t, r, dbk_field_lookup(type, "by"), t->s->member,
+	    hlc, err)) != 0)
+		goto out;
+	if (type == DBK_T_CUSTOMER && (code = dbk_record_str(r, "code")) != NULL &&
+	    (rc = code_claim(t, r, code, err)) != 0)
+		goto out;
+	if ((rc = record_put(t, r, err)) != 0 || (rc = index_put(t, r, err)) != 0)
+		goto out;
+	if (out != NULL)
+		*out = id;
+out:
+	dbk_record_free(r);
+	return rc;
+}
+
+int
+dbk_record_create(struct dbk_txn *t, enum dbk_type type,
+    const struct dbk_field *f, size_t n, struct dbk_id *out,
+    struct dbk_error *err)
+{
+	return dbki_record_create(t, type, f, n, 0, out, err);
+}
+
+static int
+hist_put(struct dbk_txn *t, const struct dbk_record *r, const struct rfield *f,
+    struct dbk_error *err)
+{
+	struct dbki_buf b;
+	uint8_t k[25];
+	char hex[17];
+	int rc;
+
+	rec_key(k, r->type, &r->id);
+	dbki_be64(k + 17, dbki_seq_next(t));
+	dbki_buf_init(&b, MAX_RECORD_BYTES);
+	dbki_buf_adds(&b, "{\"f\":");
+	dbki_buf_add_json(&b, f->name);
+	dbki_buf_adds(&b, ",\"h\":\"");
+	snprintf(hex, sizeof hex, "%016" PRIx64, f->hlc);
+	dbki_buf_adds(&b, hex);
+	dbki_buf_adds(&b, "\",\"r\":\"");
+	dbki_hex(hex, r->reps[f->rep], 8);
+	dbki_buf_adds(&b, hex);
+	dbki_buf_adds(&b, "\",\"v\":");
+	dbki_buf_add_json(&b, f->sealed ? f->sealed : f->value ? f->value : "");
+	dbki_buf_addc(&b, '}');
+	if (b.oom) {
+		dbki_buf_free(&b);
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	}
+	rc = dbki_put(t, DBI_HIST, k, sizeof k, b.p, b.len, 0, err);
+	dbki_buf_free(&b);
+	return rc;
+}
+
+static int
+record_update(struct dbk_txn *t, const struct dbk_id *id,
+    const struct dbk_field *f, size_t n, int sys, size_t *changed,
+    struct dbk_error *err)
+{
+	struct dbk_record *r = NULL;
+	char *oldcode = NULL;
+	const char *c;
+	size_t nch = 0;
+	uint64_t hlc = 0;
+	int rc;
+
+	if ((rc = dbk_record_load(t, id, &r, err)) != 0)
+		return rc;
+	if ((rc = check_input(r->type, f, n, sys, err)) != 0)
+		goto out;
+	if ((c = dbk_record_str(r, "code")) != NULL &&
+	    (oldcode = strdup(c)) == NULL) {
+		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct dbk_fielddef *fd = dbk_field_lookup(r->type, f[i].name);
+		long at = field_find(r, fd->name);
+		char *canon = NULL;
+
+		if (f[i].value != NULL && f[i].value[0] != '\0' &&
+		    (rc = dbki_normalize(t->s, fd, f[i].value, &canon, err)) != 0)
+			goto out;
+		if (at >= 0 && r->f[at].state == DBK_FS_RESTRICTED && !sys) {
+			/* Overwriting a value we cannot read is allowed (a
+			 * deposit); it is still kept in history. */
+		} else if (at >= 0 ? (r->f[at].value != NULL && canon != NULL &&
+		    strcmp(r->f[at].value, canon) == 0) ||
+		    (r->f[at].value == NULL && canon == NULL) : canon == NULL) {
+			free(canon);
+			continue;
+		}
+		if (at >= 0 && (rc = hist_put(t, r, &r->f[at], err)) != 0) {
+			free(canon);
+			goto out;
+		}
+		if (hlc == 0)
+			hlc = dbki_hlc_next(t);
+		rc = field_set(t, r, fd, canon, hlc, err);
+		if (canon != NULL) {
+			sodium_memzero(canon, strlen(canon));
+			free(canon);
+		}
+		if (rc != 0)
+			goto out;
+		nch++;
+	}
+	if (nch > 0) {
+		const char *newcode = dbk_record_str(r, "code");
+		int gone = dbk_record_deleted(r);
+		if (r->type == DBK_T_CUSTOMER && oldcode != NULL &&
+		    (gone || newcode == NULL || strcmp(oldcode, newcode) != 0) &&
+		    (rc = code_release(t, oldcode, err)) != 0)
+			goto out;
+		if (r->type == DBK_T_CUSTOMER && newcode != NULL && !gone &&
+		    (rc = code_claim(t, r, newcode, err)) != 0)
+			goto out;
+		if ((rc = record_put(t, r, err)) != 0)
+			goto out;
+	}
+	if (changed != NULL)
+		*changed = nch;
+out:
+	free(oldcode);
+	dbk_record_free(r);
+	return rc;
+}
+
+int
+dbk_record_update(struct dbk_txn *t, const struct dbk_id *id,
+    const struct dbk_field *f, size_t n, size_t *changed, struct dbk_error *err)
+{
+	return record_update(t, id, f, n, 0, changed, err);
+}
+
+int
+dbk_record_update_sys(struct dbk_txn *t, const struct dbk_id *id,
+    const struct dbk_field *f, size_t n, size_t *changed, struct dbk_error *err)
+{
+	return record_update(t, id, f, n, 1, changed, err);
+}
+
+int
+dbk_record_delete(struct dbk_txn *t, const struct dbk_id *id,
+    struct dbk_error *err)
+{
+	struct dbk_field del = { "_del", "1" };
+
+	return record_update(t, id, &del, 1, 1, NULL, err);
+}
+
+/* ---- history ---- */
+
+struct hentry {
+	char *field, *value;
+	int state;
+	uint64_t hlc;
+	uint8_t rep[8];
+};
+
+static int
+hentry_cmp(const void *a, const void *b)
+{
+	const struct hentry *x = a, *y = b;
+	int c = strcmp(x->field, y->field);
+
+	if (c != 0)
+		return c;
+	return x->hlc < y->hlc ? -1 : x->hlc > y->hlc;
+}
+
+int
+dbk_history(struct dbk_txn *t, const struct dbk_id *id, dbk_version_fn fn,
+    void *ctx, struct dbk_error *err)
+{
+	struct dbk_record *r = NULL;
+	struct hentry *h = NULL;
+	size_t nh = 0, caph = 0;
+	MDB_cursor *c = NULL;
+	uint8_t start[17];
+	MDB_val k, v;
+	int mrc, rc;
+
+	if ((rc = dbk_record_load(t, id, &r, err)) != 0)
+		return rc;
+	rec_key(start, r->type, id);
+	k.mv_size = 17;
+	k.mv_data = start;
+	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[DBI_HIST], &c)) != 0) {
+		rc = dbki_error_lmdb(err, mrc, "opening a cursor");
+		goto out;
+	}
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); mrc == 0;
+	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		uint8_t *pt = NULL;
+		size_t n = 0;
+		cJSON *o;
+		const cJSON *jf, *jh, *jr, *jv;
+		const struct dbk_fielddef *fd;
+
+		if (k.mv_size != 25 || memcmp(k.mv_data, start, 17) != 0)
+			break;
+		if ((rc = dbki_open_value(t, DBI_HIST, &k, &v, &pt, &n, err)) != 0)
+			goto out;
+		o = cJSON_ParseWithLength((const char *)pt, n);
+		dbki_free_plain(pt, n);
+		jf = cJSON_GetObjectItemCaseSensitive(o, "f");
+		jh = cJSON_GetObjectItemCaseSensitive(o, "h");
+		jr = cJSON_GetObjectItemCaseSensitive(o, "r");
+		jv = cJSON_GetObjectItemCaseSensitive(o, "v");
+		if (!cJSON_IsString(jf) || !cJSON_IsString(jh) ||
+		    !cJSON_IsString(jr) || !cJSON_IsString(jv)) {
+			cJSON_Delete(o);
+			rc = dbki_error_set(err, DBK_EINTEGRITY,
+			    "a history entry is malformed");
+			goto out;
+		}
+		if (nh == caph) {
+			size_t nc = caph ? caph * 2 : 16;
+			struct hentry *nhp = realloc(h, nc * sizeof *nhp);
+			if (nhp == NULL) {
+				cJSON_Delete(o);
+				rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+				goto out;
+			}
+			h = nhp;
+			caph = nc;
+		}
+		memset(&h[nh], 0, sizeof h[nh]);
+		h[nh].field = strdup(jf->valuestring);
+		if (h[nh].field == NULL || parse_hlc(jh->valuestring, &h[nh].hlc) != 0 ||
+		    dbki_unhex(h[nh].rep, 8, jr->valuestring) != 0) {
+			free(h[nh].field);
+			cJSON_Delete(o);
+			rc = dbki_error_set(err, DBK_EINTEGRITY,
+			    "a history entry is malformed");
+			goto out;
+		}
+		fd = dbk_field_lookup(r->type, h[nh].field);
+		if (jv->valuestring[0] == '\0') {
+			h[nh].value = NULL;
+		} else if (fd != NULL && (fd->flags & DBK_F_SENSITIVE)) {
+			rc = dbki_field_open(t->s, id->b, h[nh].field,
+			    jv->valuestring, &h[nh].value, err);
+			if (rc == DBK_ENOKEY) {
+				h[nh].state = DBK_FS_RESTRICTED;
+				dbk_error_clear(err);
+				rc = 0;
+			} else if (rc != 0) {
+				free(h[nh].field);
+				cJSON_Delete(o);
+				goto out;
+			}
+		} else {
+			h[nh].value = strdup(jv->valuestring);
+		}
+		cJSON_Delete(o);
+		nh++;
+	}
+	if (mrc != 0 && mrc != MDB_NOTFOUND) {
+		rc = dbki_error_lmdb(err, mrc, "walking history");
+		goto out;
+	}
+	qsort(h, nh, sizeof *h, hentry_cmp);
+	/* Merge superseded values and current ones, field by field. */
+	{
+		size_t i = 0, j = 0;
+		while (i < nh || j < r->n) {
+			struct dbk_version ver;
+			int takeh;
+			if (i < nh && j < r->n)
+				takeh = strcmp(h[i].field, r->f[j].name) <= 0;
+			else
+				takeh = i < nh;
+			if (takeh) {
+				ver.field = h[i].field;
+				ver.value = h[i].value;
+				ver.state = h[i].state;
+				ver.hlc = h[i].hlc;
+				ver.member = dbki_replica_member(t->s, h[i].rep);
+				ver.current = 0;
+				i++;
+			} else {
+				ver.field = r->f[j].name;
+				ver.value = r->f[j].value;
+				ver.state = r->f[j].state;
+				ver.hlc = r->f[j].hlc;
+				ver.member = dbki_replica_member(t->s,
+				    r->reps[r->f[j].rep]);
+				ver.current = 1;
+				j++;
+			}
+			if ((rc = fn(&ver, ctx)) != 0)
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < nh; i++) {
+		free(h[i].field);
+		if (h[i].value != NULL) {
+			sodium_memzero(h[i].value, strlen(h[i].value));
+			free(h[i].value);
+		}
+	}
+	free(h);
+	if (c != NULL)
+		mdb_cursor_close(c);
+	dbk_record_free(r);
+	return rc;
+}

@@ -1,0 +1,40 @@
+/* record_int.h -- record internals shared inside the library. */
+#ifndef DEALBOOK_RECORD_INT_H
+#define DEALBOOK_RECORD_INT_H
+
+#include "buf.h"
+#include "internal.h"
+
+struct rfield {
+	char *name;
+	char *value;   /* plaintext, or NULL when absent or restricted */
+	char *sealed;  /* stored form of a sensitive field */
+	uint64_t hlc;
+	uint16_t rep;  /* index into the record's replica table */
+	int state;     /* DBK_FS_* */
+};
+
+struct dbk_record {
+	struct dbk_store *s;
+	enum dbk_type type;
+	struct dbk_id id;
+	struct rfield *f;   /* sorted by name */
+	size_t n, cap;
+	uint8_t (*reps)[8];
+	size_t nreps;
+};
+
+void dbki_id_new(struct dbk_store *s, struct dbk_id *id);
+const char *dbki_replica_member(struct dbk_store *s, const uint8_t rep[8]);
+int dbki_record_encode(const struct dbk_record *r, struct dbki_buf *b) DBK_WUR;
+int dbki_record_decode(struct dbk_store *s, enum dbk_type type,
+    const struct dbk_id *id, const char *json, size_t len, int open_sensitive,
+    struct dbk_record **out, struct dbk_error *err) DBK_WUR;
+int dbki_record_load(struct dbk_txn *t, enum dbk_type type,
+    const struct dbk_id *id, struct dbk_record **out, struct dbk_error *err) DBK_WUR;
+/* Create, optionally allowing system fields. */
+int dbki_record_create(struct dbk_txn *t, enum dbk_type type,
+    const struct dbk_field *f, size_t n, int sys, struct dbk_id *out,
+    struct dbk_error *err) DBK_WUR;
+
+#endif

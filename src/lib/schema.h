@@ -1,0 +1,15 @@
+/* schema.h -- library-internal schema helpers (schema.c). */
+#ifndef DEALBOOK_SCHEMA_H
+#define DEALBOOK_SCHEMA_H
+
+#include "internal.h"
+
+#define DBKI_MAX_TEXT ((size_t)1 << 20)
+
+/* The field that names the owning record ("customer"), or NULL. */
+const char *dbki_type_parent_field(enum dbk_type t);
+/* Validate and canonicalise one input value for a field (record.h). */
+int dbki_normalize(struct dbk_store *s, const struct dbk_fielddef *fd,
+    const char *in, char **out, struct dbk_error *err) DBK_WUR;
+
+#endif

@@ -1,0 +1,1171 @@
+/*
+ * store.c -- the encrypted LMDB environment: create, open, close,
+ * passphrase change, encrypted get/put, transactions with map growth,
+ * the hybrid logical clock.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+
+const char *const dbki_db_names[DBI_COUNT] = {
+	"meta", "rec", "child", "ids", "codes", "hist", "changes", "audit"
+};
+
+/* The plaintext header: the only value not under the DEK. */
+#define HDR_MAGIC "DBKS"
+#define HDR_LEN (4 + 4 + 16 + 4 + 8 + 8 + 16 + DBKI_NONCE_LEN + DBKI_KEY_LEN + DBKI_TAG_LEN)
+#define HDR_AD_LEN (4 + 4 + 16 + 4 + 8 + 8 + 16)
+#define KDF_ALG_ARGON2ID 2u
+
+#define MAP_MIN ((size_t)256 << 20)
+#define MAX_GROW_TRIES 8
+
+/* Forbidden environment flags (R17): each trades durability or hygiene. */
+#define FORBIDDEN_FLAGS (MDB_NOSYNC | MDB_NOMETASYNC | MDB_WRITEMAP | \
+	MDB_MAPASYNC | MDB_NOLOCK)
+
+static const struct {
+	const char *name;
+	uint64_t ops;
+	size_t mem;
+} kdf_levels[] = {
+	{ "interactive", crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE },
+	{ "moderate", crypto_pwhash_OPSLIMIT_MODERATE, crypto_pwhash_MEMLIMIT_MODERATE },
+	{ "sensitive", crypto_pwhash_OPSLIMIT_SENSITIVE, crypto_pwhash_MEMLIMIT_SENSITIVE },
+	{ "test", crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN },
+};
+
+/* Paths open in this process (R19: each env opened once per process). */
+static char **open_paths;
+static size_t nopen_paths;
+
+int
+dbk_is_test_build(void)
+{
+#ifdef DBK_TESTING
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+/* cJSON carries decrypted record text: wipe every block it frees (R21). */
+static void *
+zmalloc(size_t n)
+{
+	size_t *p = malloc(sizeof(size_t) * 2 + n);
+
+	if (p == NULL)
+		return NULL;
+	p[0] = n;
+	return p + 2;
+}
+
+static void
+zfree(void *q)
+{
+	size_t *p;
+
+	if (q == NULL)
+		return;
+	p = (size_t *)q - 2;
+	sodium_memzero(q, p[0]);
+	free(p);
+}
+
+int
+dbk_init(struct dbk_error *err)
+{
+	static int done;
+	struct rlimit rl = { 0, 0 };
+	cJSON_Hooks hooks = { zmalloc, zfree };
+
+	if (done)
+		return 0;
+	if (sodium_init() < 0)
+		return dbki_error_set(err, DBK_ECRYPTO,
+		    "libsodium failed to initialise");
+	cJSON_InitHooks(&hooks);
+	/* A core dump would write the unwrapped keys to disk. */
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	done = 1;
+	return 0;
+}
+
+int
+dbk_kdf_parse(const char *s, enum dbk_kdf *out)
+{
+	for (size_t i = 0; i < sizeof kdf_levels / sizeof kdf_levels[0]; i++) {
+		if (strcmp(s, kdf_levels[i].name) != 0)
+			continue;
+		if (i == DBK_KDF_TEST && !dbk_is_test_build())
+			return DBK_EINVAL;
+		*out = (enum dbk_kdf)i;
+		return 0;
+	}
+	return DBK_EINVAL;
+}
+
+void *
+dbk_secure_alloc(size_t n)
+{
+	return sodium_malloc(n);
+}
+
+void
+dbk_secure_free(void *p)
+{
+	sodium_free(p); /* wipes; accepts NULL */
+}
+
+int
+dbki_error_lmdb(struct dbk_error *err, int mrc, const char *what)
+{
+	if (mrc == MDB_MAP_FULL)
+		return dbki_error_set(err, DBK_EFULL, "%s: the store map is full",
+		    what);
+	if (mrc == MDB_NOTFOUND)
+		return dbki_error_set(err, DBK_ENOTFOUND, "%s: not found", what);
+	if (mrc == ENOSPC)
+		return dbki_error_set(err, DBK_EFULL, "%s: no space left on device",
+		    what);
+	return dbki_error_set(err, DBK_ELMDB, "%s: %s", what, mdb_strerror(mrc));
+}
+
+int64_t
+dbki_now(const struct dbk_store *s)
+{
+	if (s->clock_override != 0)
+		return s->clock_override;
+	return (int64_t)time(NULL);
+}
+
+int64_t
+dbk_store_now(const struct dbk_store *s)
+{
+	return dbki_now(s);
+}
+
+void
+dbk_store_set_clock(struct dbk_store *s, int64_t t)
+{
+	s->clock_override = t;
+}
+
+/* ---- encrypted values ---- */
+
+/* AD = "dbk1" || store id || format || db name || NUL || key. */
+static size_t
+value_ad(uint8_t *ad, size_t cap, const struct dbk_store *s, enum dbki_db db,
+    const void *key, size_t klen)
+{
+	size_t nlen = strlen(dbki_db_names[db]) + 1, n = 0;
+
+	if (cap < 4 + 16 + 4 + nlen + klen)
+		return 0;
+	memcpy(ad, "dbk1", 4); n += 4;
+	memcpy(ad + n, s->store_id, 16); n += 16;
+	dbki_le32(ad + n, DBK_FORMAT_VERSION); n += 4;
+	memcpy(ad + n, dbki_db_names[db], nlen); n += nlen;
+	memcpy(ad + n, key, klen); n += klen;
+	return n;
+}
+
+int
+dbki_put(struct dbk_txn *t, enum dbki_db db, const void *key, size_t klen,
+    const void *val, size_t vlen, unsigned flags, struct dbk_error *err)
+{
+	uint8_t ad[128];
+	size_t adlen = value_ad(ad, sizeof ad, t->s, db, key, klen);
+	MDB_val k = { klen, (void *)key }, v = { vlen + DBKI_SEAL_OVERHEAD, NULL };
+	int mrc;
+
+	if (adlen == 0)
+		return dbki_error_set(err, DBK_EINVAL, "internal key too long");
+	/* Reserve the page space and encrypt straight into it. */
+	mrc = mdb_put(t->t, t->s->dbi[db], &k, &v, flags | MDB_RESERVE);
+	if (mrc != 0)
+		return dbki_error_lmdb(err, mrc, "writing the store");
+	dbk_crypto_aead_seal(v.mv_data, val, vlen, ad, adlen, t->s->sec->dek);
+	return 0;
+}
+
+int
+dbki_open_value(struct dbk_txn *t, enum dbki_db db, const MDB_val *k,
+    const MDB_val *v, uint8_t **val, size_t *vlen, struct dbk_error *err)
+{
+	uint8_t ad[128], *pt;
+	size_t adlen = value_ad(ad, sizeof ad, t->s, db, k->mv_data, k->mv_size);
+	size_t n;
+
+	*val = NULL;
+	if (adlen == 0 || v->mv_size < DBKI_SEAL_OVERHEAD)
+		return dbki_error_set(err, DBK_EINTEGRITY,
+		    "a value in database '%s' is malformed", dbki_db_names[db]);
+	n = v->mv_size - DBKI_SEAL_OVERHEAD;
+	if ((pt = malloc(n + 1)) == NULL)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	if (dbk_crypto_aead_open(pt, v->mv_data, v->mv_size, ad, adlen,
+	    t->s->sec->dek) != 0) {
+		free(pt);
+		return dbki_error_set(err, DBK_EINTEGRITY,
+		    "a value in database '%s' failed authentication "
+		    "(tampered, moved or from another store)", dbki_db_names[db]);
+	}
+	pt[n] = '\0';
+	*val = pt;
+	if (vlen != NULL)
+		*vlen = n;
+	return 0;
+}
+
+int
+dbki_get(struct dbk_txn *t, enum dbki_db db, const void *key, size_t klen,
+    uint8_t **val, size_t *vlen, struct dbk_error *err)
+{
+	MDB_val k = { klen, (void *)key }, v;
+	int mrc = mdb_get(t->t, t->s->dbi[db], &k, &v);
+
+	*val = NULL;
+	if (mrc == MDB_NOTFOUND)
+		return DBK_ENOTFOUND;
+	if (mrc != 0)
+		return dbki_error_lmdb(err, mrc, "reading the store");
+	return dbki_open_value(t, db, &k, &v, val, vlen, err);
+}
+
+void
+dbki_free_plain(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	sodium_memzero(p, len);
+	free(p);
+}
+
+int
+dbki_del(struct dbk_txn *t, enum dbki_db db, const void *key, size_t klen,
+    struct dbk_error *err)
+{
+	MDB_val k = { klen, (void *)key };
+	int mrc = mdb_del(t->t, t->s->dbi[db], &k, NULL);
+
+	if (mrc != 0 && mrc != MDB_NOTFOUND)
+		return dbki_error_lmdb(err, mrc, "deleting from the store");
+	return 0;
+}
+
+/* ---- clock and sequence ---- */
+
+uint64_t
+dbki_hlc_next(struct dbk_txn *t)
+{
+	uint64_t phys = (uint64_t)dbki_now(t->s) * 1000u;
+
+	/* Sub-second precision from the real clock when it is not
+	 * overridden; the counter keeps the order inside one millisecond. */
+	if (t->s->clock_override == 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		phys = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	}
+	phys = (phys & 0xffffffffffffULL) << 16;
+	t->hlc = phys > t->hlc ? phys : t->hlc + 1;
+	t->hlc_dirty = 1;
+	return t->hlc;
+}
+
+uint64_t
+dbki_seq_next(struct dbk_txn *t)
+{
+	t->seq_dirty = 1;
+	return ++t->seq;
+}
+
+static int
+load_counter(struct dbk_txn *t, const char *name, uint64_t *out,
+    struct dbk_error *err)
+{
+	uint8_t *v = NULL;
+	size_t n = 0;
+	int rc = dbki_get(t, DBI_META, name, strlen(name), &v, &n, err);
+
+	*out = 0;
+	if (rc == DBK_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (n != 8) {
+		dbki_free_plain(v, n);
+		return dbki_error_set(err, DBK_EFORMAT, "meta '%s' is malformed",
+		    name);
+	}
+	*out = dbki_rd_le64(v);
+	dbki_free_plain(v, n);
+	return 0;
+}
+
+static int
+save_counter(struct dbk_txn *t, const char *name, uint64_t v,
+    struct dbk_error *err)
+{
+	uint8_t b[8];
+
+	dbki_le64(b, v);
+	return dbki_put(t, DBI_META, name, strlen(name), b, 8, 0, err);
+}
+
+/* ---- transactions ---- */
+
+int
+dbk_txn_begin(struct dbk_store *s, int write, struct dbk_txn **out,
+    struct dbk_error *err)
+{
+	struct dbk_txn *t = calloc(1, sizeof *t);
+	int mrc, rc;
+
+	if (t == NULL)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	t->s = s;
+	t->write = write;
+	mrc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->t);
+	if (mrc != 0) {
+		free(t);
+		return dbki_error_lmdb(err, mrc, "starting a transaction");
+	}
+	if (write) {
+		if ((rc = load_counter(t, "clock", &t->hlc, err)) != 0 ||
+		    (rc = load_counter(t, "seq", &t->seq, err)) != 0) {
+			mdb_txn_abort(t->t);
+			free(t);
+			return rc;
+		}
+	}
+	*out = t;
+	return 0;
+}
+
+int
+dbk_txn_commit(struct dbk_txn *t, struct dbk_error *err)
+{
+	int rc = 0, mrc;
+
+	if (t->write && t->hlc_dirty)
+		rc = save_counter(t, "clock", t->hlc, err);
+	if (rc == 0 && t->write && t->seq_dirty)
+		rc = save_counter(t, "seq", t->seq, err);
+	if (rc != 0) {
+		mdb_txn_abort(t->t);
+		free(t);
+		return rc;
+	}
+	mrc = mdb_txn_commit(t->t);
+	free(t);
+	if (mrc != 0)
+		return dbki_error_lmdb(err, mrc, "committing");
+	return 0;
+}
+
+void
+dbk_txn_abort(struct dbk_txn *t)
+{
+	if (t == NULL)
+		return;
+	mdb_txn_abort(t->t);
+	free(t);
+}
+
+struct dbk_store *
+dbk_txn_store(struct dbk_txn *t)
+{
+	return t->s;
+}
+
+static int
+grow_map(struct dbk_store *s, struct dbk_error *err)
+{
+	size_t next = s->mapsize * 2;
+	int mrc;
+
+	if (next < s->mapsize)
+		return dbki_error_set(err, DBK_EFULL, "the store map cannot grow");
+	mrc = mdb_env_set_mapsize(s->env, next);
+	if (mrc != 0)
+		return dbki_error_lmdb(err, mrc, "growing the store map");
+	s->mapsize = next;
+	return 0;
+}
+
+static int
+run_txn(struct dbk_store *s, int write, dbk_txn_fn fn, void *ctx,
+    struct dbk_error *err)
+{
+	struct dbk_txn *t = NULL;
+	int rc;
+
+	for (int tries = 0;; tries++) {
+		if ((rc = dbk_txn_begin(s, write, &t, err)) != 0)
+			return rc;
+		rc = fn(t, ctx, err);
+		if (rc == 0 && write)
+			rc = dbk_txn_commit(t, err);
+		else if (rc == 0)
+			dbk_txn_abort(t); /* read-only: nothing to keep */
+		else
+			dbk_txn_abort(t);
+		if (rc != DBK_EFULL || !write || tries >= MAX_GROW_TRIES)
+			return rc;
+		/* After MDB_MAP_FULL the txn is dead: grow and run again. */
+		if ((rc = grow_map(s, err)) != 0)
+			return rc;
+		dbk_error_clear(err);
+	}
+}
+
+int
+dbk_store_read(struct dbk_store *s, dbk_txn_fn fn, void *ctx,
+    struct dbk_error *err)
+{
+	return run_txn(s, 0, fn, ctx, err);
+}
+
+int
+dbk_store_write(struct dbk_store *s, dbk_txn_fn fn, void *ctx,
+    struct dbk_error *err)
+{
+	return run_txn(s, 1, fn, ctx, err);
+}
+
+/* ---- open / create ---- */
+
+static char *
+data_path(const char *dir)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/data.mdb", dir) < 0)
+		return NULL;
+	return p;
+}
+
+int
+dbk_store_exists(const char *path)
+{
+	char *p = data_path(path);
+	struct stat st;
+	int ok;
+
+	if (p == NULL)
+		return 0;
+	ok = stat(p, &st) == 0;
+	free(p);
+	return ok;
+}
+
+static int
+claim_path(const char *real, struct dbk_error *err)
+{
+	char **np;
+
+	for (size_t i = 0; i < nopen_paths; i++)
+		if (strcmp(open_paths[i], real) == 0)
+			return dbki_error_set(err, DBK_EBUSY,
+			    "the store '%s' is already open in this process", real);
+	np = realloc(open_paths, (nopen_paths + 1) * sizeof *np);
+	if (np == NULL)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	open_paths = np;
+	if ((open_paths[nopen_paths] = strdup(real)) == NULL)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	nopen_paths++;
+	return 0;
+}
+
+static void
+release_path(const char *real)
+{
+	for (size_t i = 0; i < nopen_paths; i++) {
+		if (strcmp(open_paths[i], real) != 0)
+			continue;
+		free(open_paths[i]);
+		open_paths[i] = open_paths[--nopen_paths];
+		if (nopen_paths == 0) {
+			free(open_paths);
+			open_paths = NULL;
+		}
+		return;
+	}
+}
+
+static void
+store_free(struct dbk_store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	if (s->path != NULL)
+		release_path(s->path);
+	sodium_free(s->sec);
+	sodium_free(s->rkeys);
+	free(s->path);
+	free(s->member);
+	free(s->team);
+	free(s->currency);
+	sodium_memzero(s, sizeof *s);
+	free(s);
+}
+
+void
+dbk_store_close(struct dbk_store *s)
+{
+	store_free(s);
+}
+
+/* Open the environment and its databases (created when `create`). */
+static int
+env_open(struct dbk_store *s, int create, struct dbk_error *err)
+{
+	MDB_txn *txn = NULL;
+	unsigned int flags = 0;
+	struct stat st;
+	char *dp = data_path(s->path);
+	int mrc, dead = 0;
+
+	if (dp == NULL)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	s->mapsize = MAP_MIN;
+	if (stat(dp, &st) == 0 && (size_t)st.st_size * 2 > s->mapsize)
+		s->mapsize = (size_t)st.st_size * 2;
+	free(dp);
+#ifdef DBK_TESTING
+	{
+		/* R18: tests start from a tiny map to exercise growth. */
+		const char *m = getenv("DEALBOOK_TEST_MAPSIZE");
+		if (m != NULL && *m != '\0')
+			s->mapsize = (size_t)strtoull(m, NULL, 10);
+	}
+#endif
+	if ((mrc = mdb_env_create(&s->env)) != 0 ||
+	    (mrc = mdb_env_set_maxdbs(s->env, DBI_COUNT + 4)) != 0 ||
+	    (mrc = mdb_env_set_mapsize(s->env, s->mapsize)) != 0) {
+		return dbki_error_lmdb(err, mrc, "creating the environment");
+	}
+	/* No NOSYNC, NOMETASYNC, WRITEMAP, MAPASYNC, NOMEMINIT or NOLOCK:
+	 * every acknowledged commit is durable and freed pages are zeroed. */
+	mrc = mdb_env_open(s->env, s->path, 0, 0600);
+	if (mrc != 0)
+		return dbki_error_lmdb(err, mrc, "opening the store");
+	if ((mrc = mdb_env_get_flags(s->env, &flags)) != 0)
+		return dbki_error_lmdb(err, mrc, "reading environment flags");
+	if (flags & FORBIDDEN_FLAGS)
+		return dbki_error_set(err, DBK_ELMDB,
+		    "the store environment has unsafe flags 0x%x", flags);
+	/* R19: clear readers left by crashed processes. */
+	(void)mdb_reader_check(s->env, &dead);
+	if ((mrc = mdb_txn_begin(s->env, NULL, create ? 0 : MDB_RDONLY, &txn)) != 0)
+		return dbki_error_lmdb(err, mrc, "starting a transaction");
+	for (int i = 0; i < DBI_COUNT; i++) {
+		mrc = mdb_dbi_open(txn, dbki_db_names[i], create ? MDB_CREATE : 0,
+		    &s->dbi[i]);
+		if (mrc == MDB_NOTFOUND) {
+			mdb_txn_abort(txn);
+			return dbki_error_set(err, DBK_EFORMAT,
+			    "the store '%s' lacks database '%s'", s->path,
+			    dbki_db_names[i]);
+		}
+		if (mrc != 0) {
+			mdb_txn_abort(txn);
+			return dbki_error_lmdb(err, mrc, "opening a database");
+		}
+	}
+	if ((mrc = mdb_txn_commit(txn)) != 0)
+		return dbki_error_lmdb(err, mrc, "opening the databases");
+	return 0;
+}
+
+static void
+header_ad(uint8_t ad[HDR_AD_LEN], const uint8_t *hdr)
+{
+	/* Everything before the wrap nonce: magic, version, store id, KDF. */
+	memcpy(ad, hdr, HDR_AD_LEN);
+}
+
+static int
+wrap_dek(struct dbk_store *s, uint8_t hdr[HDR_LEN], const char *pass,
+    size_t passlen, uint64_t ops, size_t mem, struct dbk_error *err)
+{
+	uint8_t *kek = sodium_malloc(DBKI_KEY_LEN);
+	uint8_t ad[HDR_AD_LEN];
+	size_t n = 0;
+	int rc;
+
+	if (kek == NULL)
+		return dbki_error_set(err, DBK_ENOMEM, "out of secure memory");
+	memcpy(hdr + n, HDR_MAGIC, 4); n += 4;
+	dbki_le32(hdr + n, DBK_FORMAT_VERSION); n += 4;
+	memcpy(hdr + n, s->store_id, 16); n += 16;
+	dbki_le32(hdr + n, KDF_ALG_ARGON2ID); n += 4;
+	dbki_le64(hdr + n, ops); n += 8;
+	dbki_le64(hdr + n, (uint64_t)mem); n += 8;
+	randombytes_buf(hdr + n, DBKI_SALT_LEN);
+	rc = dbk_crypto_pwhash_derive(kek, pass, passlen, hdr + n, ops, mem);
+	n += DBKI_SALT_LEN;
+	if (rc != 0) {
+		sodium_free(kek);
+		return dbki_error_set(err, rc,
+		    "not enough memory for the key derivation");
+	}
+	header_ad(ad, hdr);
+	dbk_crypto_aead_seal(hdr + n, s->sec->dek, DBKI_KEY_LEN, ad, sizeof ad,
+	    kek);
+	sodium_free(kek);
+	s->kdf_ops = ops;
+	s->kdf_mem = mem;
+	return 0;
+}
+
+static int
+derive_subkeys(struct dbk_store *s)
+{
+	return crypto_kdf_derive_from_key(s->sec->idxkey, DBKI_KEY_LEN, 1,
+	    "dbkindex", s->sec->dek) == 0 ? 0 : DBK_ECRYPTO;
+}
+
+/* Serialised restricted keyring: team id, current epoch, count, then per
+ * key: epoch, has_sk, pk, sk. */
+#define RK_ENTRY_LEN (4 + 1 + 32 + 32)
+
+static int
+save_rkeys(struct dbk_txn *t, struct dbk_error *err)
+{
+	struct dbk_store *s = t->s;
+	size_t n = 16 + 4 + 4 + s->nrkeys * RK_ENTRY_LEN, off = 0;
+	uint8_t *b = sodium_malloc(n);
+	int rc;
+
+	if (b == NULL)
+		return dbki_error_set(err, DBK_ENOMEM, "out of secure memory");
+	memcpy(b, s->team_id, 16); off = 16;
+	dbki_le32(b + off, s->rk_current); off += 4;
+	dbki_le32(b + off, (uint32_t)s->nrkeys); off += 4;
+	for (size_t i = 0; i < s->nrkeys; i++) {
+		dbki_le32(b + off, s->rkeys[i].epoch); off += 4;
+		b[off++] = s->rkeys[i].has_sk;
+		memcpy(b + off, s->rkeys[i].pk, 32); off += 32;
+		memcpy(b + off, s->rkeys[i].sk, 32); off += 32;
+	}
+	rc = dbki_put(t, DBI_META, "rkeys", 5, b, n, 0, err);
+	sodium_free(b);
+	return rc;
+}
+
+static void
+rkey_derive_sym(struct dbki_rkey *k)
+{
+	if (k->has_sk)
+		crypto_generichash(k->sym, 32, (const uint8_t *)"dealbook restricted field key v1",
+		    32, k->sk, 32);
+	else
+		sodium_memzero(k->sym, 32);
+}
+
+static int
+load_rkeys(struct dbk_txn *t, struct dbk_error *err)
+{
+	struct dbk_store *s = t->s;
+	uint8_t *b = NULL;
+	size_t n = 0, off, cnt;
+	int rc = dbki_get(t, DBI_META, "rkeys", 5, &b, &n, err);
+
+	if (rc == DBK_ENOTFOUND)
+		return dbki_error_set(err, DBK_EFORMAT, "the store has no keyring");
+	if (rc != 0)
+		return rc;
+	if (n < 24)
+		goto bad;
+	cnt = dbki_rd_le32(b + 20);
+	if (cnt == 0 || cnt > 65536 || n != 24 + cnt * RK_ENTRY_LEN)
+		goto bad;
+	memcpy(s->team_id, b, 16);
+	s->rk_current = dbki_rd_le32(b + 16);
+	s->rkeys = sodium_allocarray(cnt, sizeof *s->rkeys);
+	if (s->rkeys == NULL) {
+		dbki_free_plain(b, n);
+		return dbki_error_set(err, DBK_ENOMEM, "out of secure memory");
+	}
+	s->nrkeys = cnt;
+	off = 24;
+	for (size_t i = 0; i < cnt; i++) {
+		s->rkeys[i].epoch = dbki_rd_le32(b + off); off += 4;
+		s->rkeys[i].has_sk = b[off++];
+		memcpy(s->rkeys[i].pk, b + off, 32); off += 32;
+		memcpy(s->rkeys[i].sk, b + off, 32); off += 32;
+		rkey_derive_sym(&s->rkeys[i]);
+	}
+	dbki_free_plain(b, n);
+	return 0;
+bad:
+	dbki_free_plain(b, n);
+	return dbki_error_set(err, DBK_EFORMAT, "the store keyring is malformed");
+}
+
+/* Identity: ed25519 sk (64) || x25519 sk (32) || replica (8). */
+#define IDENT_LEN (64 + 32 + DBKI_REPLICA_LEN)
+
+static int
+save_config(struct dbk_txn *t, struct dbk_error *err)
+{
+	struct dbk_store *s = t->s;
+	cJSON *o = cJSON_CreateObject();
+	char *txt = NULL;
+	int rc;
+
+	if (o == NULL ||
+	    cJSON_AddStringToObject(o, "member", s->member) == NULL ||
+	    cJSON_AddStringToObject(o, "currency", s->currency) == NULL ||
+	    cJSON_AddNumberToObject(o, "minor", s->minor_digits) == NULL ||
+	    (s->team != NULL && cJSON_AddStringToObject(o, "team", s->team) == NULL) ||
+	    (txt = cJSON_PrintUnformatted(o)) == NULL) {
+		cJSON_Delete(o);
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	}
+	rc = dbki_put(t, DBI_META, "config", 6, txt, strlen(txt), 0, err);
+	cJSON_free(txt);
+	cJSON_Delete(o);
+	return rc;
+}
+
+static char *
+json_str_dup(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+}
+
+static int
+load_config(struct dbk_txn *t, struct dbk_error *err)
+{
+	struct dbk_store *s = t->s;
+	uint8_t *b = NULL;
+	size_t n = 0;
+	cJSON *o, *minor;
+	int rc = dbki_get(t, DBI_META, "config", 6, &b, &n, err);
+
+	if (rc == DBK_ENOTFOUND)
+		return dbki_error_set(err, DBK_EFORMAT, "the store has no config");
+	if (rc != 0)
+		return rc;
+	o = cJSON_ParseWithLength((const char *)b, n);
+	dbki_free_plain(b, n);
+	if (o == NULL)
+		return dbki_error_set(err, DBK_EFORMAT, "the store config is malformed");
+	s->member = json_str_dup(o, "member");
+	s->currency = json_str_dup(o, "currency");
+	s->team = json_str_dup(o, "team");
+	minor = cJSON_GetObjectItemCaseSensitive(o, "minor");
+	s->minor_digits = cJSON_IsNumber(minor) ? minor->valueint : 2;
+	cJSON_Delete(o);
+	if (s->member == NULL || s->currency == NULL || s->minor_digits < 0 ||
+	    s->minor_digits > 4)
+		return dbki_error_set(err, DBK_EFORMAT, "the store config is malformed");
+	return 0;
+}
+
+static int
+currency_digits(const char *c)
+{
+	/* ISO 4217 currencies without minor units that teams here use. */
+	static const char *const zero[] = { "JPY", "KRW", "VND", "CLP", "ISK" };
+	for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
+		if (strcmp(c, zero[i]) == 0)
+			return 0;
+	return 2;
+}
+
+struct create_ctx {
+	uint8_t *hdr;
+	const uint8_t *ident;
+};
+
+static int
+create_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct create_ctx *c = vctx;
+	MDB_val k = { 6, "header" }, v = { HDR_LEN, c->hdr };
+	int mrc, rc;
+
+	mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, MDB_NOOVERWRITE);
+	if (mrc != 0)
+		return dbki_error_lmdb(err, mrc, "writing the store header");
+	if ((rc = dbki_put(t, DBI_META, "ident", 5, c->ident, IDENT_LEN, 0,
+	    err)) != 0 || (rc = save_config(t, err)) != 0 ||
+	    (rc = save_rkeys(t, err)) != 0)
+		return rc;
+	(void)dbki_hlc_next(t);
+	return 0;
+}
+
+static int
+valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 200)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+dbk_store_create(const char *path, const char *pass, size_t passlen,
+    const struct dbk_init_opts *opts, struct dbk_error *err)
+{
+	struct dbk_store *s = NULL;
+	uint8_t hdr[HDR_LEN], *ident = NULL;
+	struct create_ctx cc;
+	struct stat st;
+	char *real = NULL;
+	int rc;
+	uint8_t ed_sk_tmp[64];
+
+	if (opts == NULL || opts->member == NULL || !valid_name(opts->member))
+		return dbki_error_set(err, DBK_EINVAL,
+		    "invalid member name '%s' (1 to 200 printable characters)",
+		    opts && opts->member ? opts->member : "");
+	if (opts->team != NULL && !valid_name(opts->team))
+		return dbki_error_set(err, DBK_EINVAL, "invalid team name '%s'",
+		    opts->team);
+	if (opts->currency != NULL && (strlen(opts->currency) != 3 ||
+	    opts->currency[0] < 'A' || opts->currency[0] > 'Z' ||
+	    opts->currency[1] < 'A' || opts->currency[1] > 'Z' ||
+	    opts->currency[2] < 'A' || opts->currency[2] > 'Z'))
+		return dbki_error_set(err, DBK_EINVAL,
+		    "invalid currency '%s' (expected an ISO 4217 code like CNY)",
+		    opts->currency);
+	if ((unsigned)opts->kdf > DBK_KDF_TEST ||
+	    (opts->kdf == DBK_KDF_TEST && !dbk_is_test_build()))
+		return dbki_error_set(err, DBK_EINVAL, "invalid KDF level");
+	if (passlen == 0)
+		return dbki_error_set(err, DBK_EINVAL, "the passphrase is empty");
+	if (dbk_store_exists(path))
+		return dbki_error_set(err, DBK_EEXIST,
+		    "a store already exists at '%s'", path);
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return dbki_error_errno(err, DBK_EIO, "creating directory", path);
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return dbki_error_set(err, DBK_EIO, "'%s' is not a directory", path);
+	if (chmod(path, 0700) != 0)
+		return dbki_error_errno(err, DBK_EIO, "chmod", path);
+	if ((real = realpath(path, NULL)) == NULL)
+		return dbki_error_errno(err, DBK_EIO, "resolving", path);
+
+	if ((s = calloc(1, sizeof *s)) == NULL) {
+		free(real);
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	}
+	s->path = real;
+	if ((rc = claim_path(real, err)) != 0) {
+		s->path = NULL;
+		free(real);
+		store_free(s);
+		return rc;
+	}
+	rc = DBK_ENOMEM;
+	s->sec = sodium_malloc(sizeof *s->sec);
+	s->rkeys = sodium_allocarray(1, sizeof *s->rkeys);
+	ident = sodium_malloc(IDENT_LEN);
+	s->member = strdup(opts->member);
+	s->team = opts->team ? strdup(opts->team) : NULL;
+	s->currency = strdup(opts->currency ? opts->currency : "CNY");
+	if (s->sec == NULL || s->rkeys == NULL || ident == NULL ||
+	    s->member == NULL || s->currency == NULL ||
+	    (opts->team != NULL && s->team == NULL)) {
+		dbki_error_set(err, rc, "out of memory");
+		goto out;
+	}
+	s->minor_digits = currency_digits(s->currency);
+	randombytes_buf(s->store_id, sizeof s->store_id);
+	randombytes_buf(s->replica, sizeof s->replica);
+	crypto_aead_xchacha20poly1305_ietf_keygen(s->sec->dek);
+	if ((rc = derive_subkeys(s)) != 0) {
+		dbki_error_set(err, rc, "key derivation failed");
+		goto out;
+	}
+	crypto_sign_keypair(s->ed_pk, ed_sk_tmp);
+	memcpy(s->sec->ed_sk, ed_sk_tmp, 64);
+	sodium_memzero(ed_sk_tmp, sizeof ed_sk_tmp);
+	crypto_box_keypair(s->x_pk, s->sec->x_sk);
+	memcpy(ident, s->sec->ed_sk, 64);
+	memcpy(ident + 64, s->sec->x_sk, 32);
+	memcpy(ident + 96, s->replica, DBKI_REPLICA_LEN);
+
+	/* The team's restricted key (epoch 1), or a provisional one (epoch 0)
+	 * until this member joins a team. */
+	s->nrkeys = 1;
+	s->rk_current = opts->team ? 1 : 0;
+	s->rkeys[0].epoch = s->rk_current;
+	s->rkeys[0].has_sk = 1;
+	crypto_box_keypair(s->rkeys[0].pk, s->rkeys[0].sk);
+	rkey_derive_sym(&s->rkeys[0]);
+	if (opts->team)
+		randombytes_buf(s->team_id, 16);
+
+	if ((rc = wrap_dek(s, hdr, pass, passlen, kdf_levels[opts->kdf].ops,
+	    kdf_levels[opts->kdf].mem, err)) != 0)
+		goto out;
+	if ((rc = env_open(s, 1, err)) != 0)
+		goto out;
+	cc.hdr = hdr;
+	cc.ident = ident;
+	rc = dbk_store_write(s, create_txn, &cc, err);
+out:
+	sodium_free(ident);
+	store_free(s);
+	return rc;
+}
+
+static int
+open_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct dbk_store *s = t->s;
+	uint8_t *ident = NULL;
+	size_t n = 0;
+	int rc;
+
+	(void)vctx;
+	rc = dbki_get(t, DBI_META, "ident", 5, &ident, &n, err);
+	if (rc == DBK_ENOTFOUND)
+		return dbki_error_set(err, DBK_EFORMAT, "the store has no identity");
+	if (rc != 0)
+		return rc;
+	if (n != IDENT_LEN) {
+		dbki_free_plain(ident, n);
+		return dbki_error_set(err, DBK_EFORMAT, "the store identity is malformed");
+	}
+	memcpy(s->sec->ed_sk, ident, 64);
+	memcpy(s->sec->x_sk, ident + 64, 32);
+	memcpy(s->replica, ident + 96, DBKI_REPLICA_LEN);
+	dbki_free_plain(ident, n);
+	crypto_sign_ed25519_sk_to_pk(s->ed_pk, s->sec->ed_sk);
+	crypto_scalarmult_base(s->x_pk, s->sec->x_sk);
+	if ((rc = load_config(t, err)) != 0)
+		return rc;
+	return load_rkeys(t, err);
+}
+
+int
+dbk_store_open(const char *path, const char *pass, size_t passlen,
+    struct dbk_store **out, struct dbk_error *err)
+{
+	struct dbk_store *s = NULL;
+	uint8_t *kek = NULL, ad[HDR_AD_LEN];
+	const uint8_t *hdr;
+	uint64_t ops, mem;
+	MDB_txn *txn = NULL;
+	MDB_val k = { 6, "header" }, v;
+	char *real = NULL;
+	int rc, mrc;
+
+	*out = NULL;
+	if (!dbk_store_exists(path))
+		return dbki_error_set(err, DBK_ENOTFOUND,
+		    "no store at '%s' (create one with 'dealbook init')", path);
+	if ((real = realpath(path, NULL)) == NULL)
+		return dbki_error_errno(err, DBK_EIO, "resolving", path);
+	if ((s = calloc(1, sizeof *s)) == NULL) {
+		free(real);
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	}
+	s->path = real;
+	if ((rc = claim_path(real, err)) != 0) {
+		s->path = NULL;
+		free(real);
+		free(s);
+		return rc;
+	}
+	if ((s->sec = sodium_malloc(sizeof *s->sec)) == NULL ||
+	    (kek = sodium_malloc(DBKI_KEY_LEN)) == NULL) {
+		rc = dbki_error_set(err, DBK_ENOMEM, "out of secure memory");
+		goto out;
+	}
+	if ((rc = env_open(s, 0, err)) != 0)
+		goto out;
+	if ((mrc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0) {
+		rc = dbki_error_lmdb(err, mrc, "starting a transaction");
+		goto out;
+	}
+	mrc = mdb_get(txn, s->dbi[DBI_META], &k, &v);
+	if (mrc != 0 || v.mv_size != HDR_LEN ||
+	    memcmp(v.mv_data, HDR_MAGIC, 4) != 0) {
+		rc = dbki_error_set(err, DBK_EFORMAT,
+		    "'%s' does not hold a dealbook store header", path);
+		goto out;
+	}
+	hdr = v.mv_data;
+	if (dbki_rd_le32(hdr + 4) != DBK_FORMAT_VERSION) {
+		rc = dbki_error_set(err, DBK_EFORMAT,
+		    "store format version %u is not supported (this program reads %u)",
+		    dbki_rd_le32(hdr + 4), DBK_FORMAT_VERSION);
+		goto out;
+	}
+	memcpy(s->store_id, hdr + 8, 16);
+	ops = dbki_rd_le64(hdr + 28);
+	mem = dbki_rd_le64(hdr + 36);
+	if (dbki_rd_le32(hdr + 24) != KDF_ALG_ARGON2ID) {
+		rc = dbki_error_set(err, DBK_EFORMAT, "unknown key-derivation algorithm");
+		goto out;
+	}
+	/* R22: refuse parameters under the interactive floor before spending
+	 * anything on them (test builds accept the test level). */
+	if (!dbk_is_test_build() && (ops < crypto_pwhash_OPSLIMIT_INTERACTIVE ||
+	    mem < crypto_pwhash_MEMLIMIT_INTERACTIVE)) {
+		rc = dbki_error_set(err, DBK_EWEAKKDF,
+		    "the store's key derivation (Argon2id ops %llu, %llu KiB) is "
+		    "below the floor (ops %llu, %llu KiB): refusing to open it",
+		    (unsigned long long)ops, (unsigned long long)(mem >> 10),
+		    (unsigned long long)crypto_pwhash_OPSLIMIT_INTERACTIVE,
+		    (unsigned long long)(crypto_pwhash_MEMLIMIT_INTERACTIVE >> 10));
+		goto out;
+	}
+	if (ops < crypto_pwhash_OPSLIMIT_MIN || ops > crypto_pwhash_OPSLIMIT_MAX ||
+	    mem < crypto_pwhash_MEMLIMIT_MIN || mem > ((uint64_t)4 << 30)) {
+		rc = dbki_error_set(err, DBK_EFORMAT,
+		    "the store's key-derivation parameters are out of range");
+		goto out;
+	}
+	if ((rc = dbk_crypto_pwhash_derive(kek, pass, passlen, hdr + 44, ops,
+	    (size_t)mem)) != 0) {
+		rc = dbki_error_set(err, rc, "not enough memory for the key derivation");
+		goto out;
+	}
+	header_ad(ad, hdr);
+	if (dbk_crypto_aead_open(s->sec->dek, hdr + HDR_AD_LEN,
+	    DBKI_NONCE_LEN + DBKI_KEY_LEN + DBKI_TAG_LEN, ad, sizeof ad, kek) != 0) {
+		rc = dbki_error_set(err, DBK_EPASS, "wrong passphrase for the store '%s'",
+		    path);
+		goto out;
+	}
+	s->kdf_ops = ops;
+	s->kdf_mem = (size_t)mem;
+	mdb_txn_abort(txn);
+	txn = NULL;
+	if ((rc = derive_subkeys(s)) != 0) {
+		dbki_error_set(err, rc, "key derivation failed");
+		goto out;
+	}
+	if ((rc = dbk_store_read(s, open_txn, NULL, err)) != 0)
+		goto out;
+	*out = s;
+	s = NULL;
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	sodium_free(kek);
+	store_free(s);
+	return rc;
+}
+
+struct passwd_ctx {
+	const uint8_t *hdr;
+};
+
+static int
+passwd_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct passwd_ctx *c = vctx;
+	MDB_val k = { 6, "header" }, v = { HDR_LEN, (void *)c->hdr };
+	int mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, 0);
+
+	return mrc == 0 ? 0 : dbki_error_lmdb(err, mrc, "writing the store header");
+}
+
+int
+dbk_store_passwd(struct dbk_store *s, const char *newpass, size_t newlen,
+    int kdf, struct dbk_error *err)
+{
+	uint8_t hdr[HDR_LEN];
+	struct passwd_ctx c = { hdr };
+	uint64_t ops = s->kdf_ops;
+	size_t mem = s->kdf_mem;
+	int rc;
+
+	if (newlen == 0)
+		return dbki_error_set(err, DBK_EINVAL, "the new passphrase is empty");
+	if (kdf >= 0) {
+		if (kdf > DBK_KDF_TEST || (kdf == DBK_KDF_TEST && !dbk_is_test_build()))
+			return dbki_error_set(err, DBK_EINVAL, "invalid KDF level");
+		ops = kdf_levels[kdf].ops;
+		mem = kdf_levels[kdf].mem;
+	}
+	if ((rc = wrap_dek(s, hdr, newpass, newlen, ops, mem, err)) != 0)
+		return rc;
+	return dbk_store_write(s, passwd_txn, &c, err);
+}
+
+char *
+dbk_store_identity(const struct dbk_store *s)
+{
+	uint8_t pk[64];
+	char *b64, *out = NULL;
+
+	memcpy(pk, s->ed_pk, 32);
+	memcpy(pk + 32, s->x_pk, 32);
+	if ((b64 = dbki_b64_encode(pk, sizeof pk)) == NULL)
+		return NULL;
+	if (asprintf(&out, "dbk1:%s", b64) < 0)
+		out = NULL;
+	free(b64);
+	return out;
+}
+
+const char *
+dbk_store_member(const struct dbk_store *s)
+{
+	return s->member;
+}
+
+const char *
+dbk_store_currency(const struct dbk_store *s)
+{
+	return s->currency;
+}
+
+int
+dbk_store_minor_digits(const struct dbk_store *s)
+{
+	return s->minor_digits;
+}
+
+int
+dbk_store_has_restricted(const struct dbk_store *s)
+{
+	for (size_t i = 0; i < s->nrkeys; i++)
+		if (s->rkeys[i].epoch == s->rk_current)
+			return s->rkeys[i].has_sk;
+	return 0;
+}
+
+const char *
+dbk_store_kdf_name(const struct dbk_store *s)
+{
+	for (size_t i = 0; i < sizeof kdf_levels / sizeof kdf_levels[0]; i++)
+		if (kdf_levels[i].ops == s->kdf_ops && kdf_levels[i].mem == s->kdf_mem)
+			return kdf_levels[i].name;
+	return "custom";
+}
