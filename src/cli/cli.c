@@ -1,1 +1,513 @@
-/* placeholder */
+/*
+ * cli.c -- option parsing, passphrase input and value formatting shared
+ * by the command files.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+
+#define PASS_MAX 1024
+
+const char *
+opt_get(const struct cmd_entry *e, struct optv *ov, const char *name)
+{
+	for (size_t i = 0; e->opts && e->opts[i].name; i++)
+		if (strcmp(e->opts[i].name, name) == 0)
+			return ov[i].val;
+	return NULL;
+}
+
+const struct optv *
+opt_all(const struct cmd_entry *e, struct optv *ov, const char *name)
+{
+	for (size_t i = 0; e->opts && e->opts[i].name; i++)
+		if (strcmp(e->opts[i].name, name) == 0)
+			return &ov[i];
+	return NULL;
+}
+
+int
+opt_has(const struct cmd_entry *e, struct optv *ov, const char *name)
+{
+	return opt_get(e, ov, name) != NULL;
+}
+
+static void
+print_cmdname(FILE *fp, const struct cmd_entry *e)
+{
+	fprintf(fp, "dealbook %s%s%s", e->group, e->verb ? " " : "",
+	    e->verb ? e->verb : "");
+}
+
+void
+cli_usage(FILE *fp, const struct cmd_entry *e)
+{
+	fputs("usage: ", fp);
+	print_cmdname(fp, e);
+	if (e->args && *e->args)
+		fprintf(fp, " %s", e->args);
+	for (size_t i = 0; e->opts && e->opts[i].name; i++) {
+		const struct opt *o = &e->opts[i];
+		fprintf(fp, " [--%s%s%s]%s", o->name, o->arg ? " " : "",
+		    o->arg ? o->arg : "", o->repeat ? "..." : "");
+	}
+	fputc('\n', fp);
+}
+
+void
+cli_help(FILE *fp, const struct cmd_entry *e)
+{
+	cli_usage(fp, e);
+	fprintf(fp, "\n%s\n", e->help);
+	if (e->opts && e->opts[0].name) {
+		fputs("\noptions:\n", fp);
+		for (size_t i = 0; e->opts[i].name; i++) {
+			const struct opt *o = &e->opts[i];
+			char left[64];
+			snprintf(left, sizeof left, "--%s%s%s", o->name,
+			    o->arg ? " " : "", o->arg ? o->arg : "");
+			fprintf(fp, "  %-24s %s%s\n", left, o->help,
+			    o->repeat ? " (repeatable)" : "");
+		}
+	}
+	if (e->example)
+		fprintf(fp, "\nexample:\n  %s\n", e->example);
+}
+
+int
+cli_error(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dealbook: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+int
+cli_usage_error(const struct cmd_entry *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dealbook: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (e != NULL)
+		cli_usage(stderr, e);
+	return EXIT_USAGE;
+}
+
+int
+cli_fail(struct cli *c, int rc)
+{
+	const char *msg = c->err.msg ? c->err.msg : dbk_strerror(rc);
+
+	fprintf(stderr, "dealbook: %s\n", msg);
+	dbk_error_clear(&c->err);
+	return dbk_exit_code(rc);
+}
+
+/* ---- passphrases ---- */
+
+static int
+read_line_fd(int fd, char *buf, size_t cap, size_t *len)
+{
+	size_t n = 0;
+
+	for (;;) {
+		char ch;
+		ssize_t r = read(fd, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || ch == '\n')
+			break;
+		if (n + 1 >= cap)
+			return -1;
+		buf[n++] = ch;
+	}
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = '\0';
+	*len = n;
+	return 0;
+}
+
+static int
+tty_prompt(const char *prompt, char *buf, size_t cap, size_t *len)
+{
+	struct termios old, quiet;
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -2;
+	if (tcgetattr(fd, &old) != 0) {
+		close(fd);
+		return -2;
+	}
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	if (write(fd, prompt, strlen(prompt)) < 0 ||
+	    tcsetattr(fd, TCSAFLUSH, &quiet) != 0) {
+		close(fd);
+		return -2;
+	}
+	rc = read_line_fd(fd, buf, cap, len);
+	(void)tcsetattr(fd, TCSAFLUSH, &old);
+	if (write(fd, "\n", 1) < 0)
+		rc = -2;
+	close(fd);
+	return rc;
+}
+
+int
+cli_read_pass(const char *file, const char *envname, const char *prompt,
+    int confirm, char **pass, size_t *len)
+{
+	char *buf = dbk_secure_alloc(PASS_MAX), *again = NULL;
+	const char *env = envname ? getenv(envname) : NULL;
+	size_t n = 0, n2 = 0;
+	int rc;
+
+	*pass = NULL;
+	if (buf == NULL)
+		return cli_error(1, "out of secure memory");
+	if (file != NULL) {
+		int fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			dbk_secure_free(buf);
+			return cli_error(3, "cannot read passphrase file '%s': %s",
+			    file, strerror(errno));
+		}
+		rc = read_line_fd(fd, buf, PASS_MAX, &n);
+		close(fd);
+		if (rc != 0) {
+			dbk_secure_free(buf);
+			return cli_error(5, "the passphrase in '%s' is longer than %d bytes",
+			    file, PASS_MAX - 1);
+		}
+	} else if (env != NULL) {
+		n = strlen(env);
+		if (n >= PASS_MAX) {
+			dbk_secure_free(buf);
+			return cli_error(5, "$%s is longer than %d bytes", envname,
+			    PASS_MAX - 1);
+		}
+		memcpy(buf, env, n + 1);
+	} else {
+		rc = tty_prompt(prompt, buf, PASS_MAX, &n);
+		if (rc == -2) {
+			dbk_secure_free(buf);
+			return cli_error(3, "no passphrase: there is no terminal to "
+			    "ask on; use --passphrase-file FILE or $%s",
+			    envname ? envname : "DEALBOOK_PASSPHRASE");
+		}
+		if (rc != 0) {
+			dbk_secure_free(buf);
+			return cli_error(5, "the passphrase is longer than %d bytes",
+			    PASS_MAX - 1);
+		}
+		if (confirm) {
+			if ((again = dbk_secure_alloc(PASS_MAX)) == NULL) {
+				dbk_secure_free(buf);
+				return cli_error(1, "out of secure memory");
+			}
+			rc = tty_prompt("Repeat the passphrase: ", again, PASS_MAX, &n2);
+			if (rc != 0 || n2 != n || memcmp(buf, again, n) != 0) {
+				dbk_secure_free(again);
+				dbk_secure_free(buf);
+				return cli_error(5, "the two passphrases differ");
+			}
+			dbk_secure_free(again);
+		}
+	}
+	if (n == 0) {
+		dbk_secure_free(buf);
+		return cli_error(5, "the passphrase is empty");
+	}
+	*pass = buf;
+	*len = n;
+	return 0;
+}
+
+/* ---- formatting ---- */
+
+int
+cli_machine(const struct cli *c)
+{
+	return c->fmt == TBL_JSON || c->fmt == TBL_CSV;
+}
+
+void
+cli_short_id(const struct dbk_id *id, char out[9])
+{
+	char hex[DBK_ID_HEX];
+
+	dbk_id_format(id, hex);
+	memcpy(out, hex, 8);
+	out[8] = '\0';
+}
+
+char *
+cli_customer_ref(const struct dbk_record *r)
+{
+	const char *code = dbk_record_str(r, "code");
+	char sid[9];
+
+	if (code != NULL)
+		return strdup(code);
+	cli_short_id(dbk_record_id(r), sid);
+	return strdup(sid);
+}
+
+const char *
+cli_label(struct cli *c, enum dbk_type t, const char *field)
+{
+	const struct dbk_fielddef *fd = dbk_field_lookup(t, field);
+
+	if (fd == NULL)
+		return field;
+	return c->zh ? fd->label_zh : fd->label_en;
+}
+
+char *
+cli_money(struct cli *c, const char *minor)
+{
+	int64_t v;
+	char buf[64];
+	int d = dbk_store_minor_digits(c->store);
+
+	if (dbk_parse_int(minor, INT64_MIN, INT64_MAX, &v) != 0)
+		return strdup(minor);
+	if (cli_machine(c)) {
+		/* Exact decimal in major units, no separators: "500000.00". */
+		int64_t scale = 1;
+		for (int i = 0; i < d; i++)
+			scale *= 10;
+		if (d == 0)
+			snprintf(buf, sizeof buf, "%" PRId64, v);
+		else
+			snprintf(buf, sizeof buf, "%" PRId64 ".%0*" PRId64, v / scale,
+			    d, v % scale);
+		return strdup(buf);
+	}
+	if (dbk_format_money(v, d, buf, sizeof buf) < 0)
+		return strdup(minor);
+	return strdup(buf);
+}
+
+char *
+cli_datetime(struct cli *c, const char *secs)
+{
+	int64_t v;
+	char buf[32];
+
+	if (dbk_parse_int(secs, INT64_MIN, INT64_MAX, &v) != 0)
+		return strdup(secs);
+	if (cli_machine(c)) {
+		time_t tt = (time_t)v;
+		struct tm tm;
+		if (gmtime_r(&tt, &tm) == NULL)
+			return strdup(secs);
+		strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		return strdup(buf);
+	}
+	dbk_format_datetime(v, buf);
+	return strdup(buf);
+}
+
+static int
+masked_by_default(enum dbk_type t, const char *field)
+{
+	/* Contact names are personal data: shown "*經理"-style unless
+	 * revealed (the source document's rule). */
+	return t == DBK_T_CONTACT && strcmp(field, "name") == 0;
+}
+
+char *
+cli_value(struct cli *c, const struct dbk_record *r, const char *field)
+{
+	const char *v = NULL;
+	int rc = dbk_record_get(r, field, &v);
+
+	if (rc == DBK_ENOKEY)
+		return cli_format(c, dbk_record_type(r), field, NULL,
+		    DBK_FS_RESTRICTED);
+	if (rc != 0 || v == NULL)
+		return NULL;
+	return cli_format(c, dbk_record_type(r), field, v, DBK_FS_PLAIN);
+}
+
+char *
+cli_format(struct cli *c, enum dbk_type t, const char *field, const char *v,
+    int state)
+{
+	const struct dbk_fielddef *fd = dbk_field_lookup(t, field);
+
+	if (state == DBK_FS_RESTRICTED)
+		return cli_machine(c) ? NULL : strdup("[restricted]");
+	if (v == NULL)
+		return NULL;
+	if (fd != NULL && (fd->flags & DBK_F_SENSITIVE) && !c->reveal) {
+		if (t == DBK_T_CONTACT && strcmp(field, "phone") == 0)
+			return dbk_mask_phone(v);
+		return cli_machine(c) ? NULL : strdup("••••");
+	}
+	if (masked_by_default(t, field) && !c->reveal)
+		return dbk_mask_name(v);
+	if (fd == NULL)
+		return strdup(v);
+	switch (fd->kind) {
+	case DBK_K_MONEY:
+		return cli_money(c, v);
+	case DBK_K_DATETIME:
+		return cli_datetime(c, v);
+	case DBK_K_STAGE:
+		if (c->zh) {
+			enum dbk_stage st;
+			if (dbk_parse_stage(v, &st) == 0)
+				return strdup(dbk_stage_name_zh(st));
+		}
+		return strdup(v);
+	case DBK_K_BOOL:
+		if (cli_machine(c))
+			return strdup(strcmp(v, "1") == 0 ? "true" : "false");
+		return strdup(strcmp(v, "1") == 0 ? (c->zh ? "是" : "yes") :
+		    (c->zh ? "否" : "no"));
+	case DBK_K_PERCENT:
+		if (!cli_machine(c)) {
+			char *o = NULL;
+			if (asprintf(&o, "%s%%", v) < 0)
+				return NULL;
+			return o;
+		}
+		return strdup(v);
+	default:
+		return strdup(v);
+	}
+}
+
+static int
+skip_in_show(const char *name)
+{
+	return strcmp(name, "_del") == 0;
+}
+
+int
+cli_print_record(struct cli *c, const struct dbk_record *r)
+{
+	enum dbk_type t = dbk_record_type(r);
+	char hex[DBK_ID_HEX];
+	size_t n = dbk_record_nfields(r);
+	int rc = 0;
+
+	dbk_id_format(dbk_record_id(r), hex);
+	if (c->fmt == TBL_JSON) {
+		cJSON *o = cJSON_CreateObject(), *f, *hidden;
+		char *txt;
+		if (o == NULL)
+			return -1;
+		cJSON_AddStringToObject(o, "id", hex);
+		cJSON_AddStringToObject(o, "type", dbk_type_name(t));
+		f = cJSON_AddObjectToObject(o, "fields");
+		hidden = cJSON_AddObjectToObject(o, "hidden");
+		for (size_t i = 0; i < n; i++) {
+			const char *name, *val;
+			int state;
+			char *v;
+			dbk_record_field_at(r, i, &name, &val, &state);
+			if (skip_in_show(name))
+				continue;
+			v = cli_value(c, r, name);
+			if (v != NULL) {
+				cJSON_AddStringToObject(f, name, v);
+				free(v);
+			} else if (state == DBK_FS_RESTRICTED) {
+				cJSON_AddNullToObject(f, name);
+				cJSON_AddStringToObject(hidden, name, "restricted");
+			} else if (val != NULL) {
+				cJSON_AddNullToObject(f, name);
+				cJSON_AddStringToObject(hidden, name, "masked");
+			}
+		}
+		txt = cJSON_PrintUnformatted(o);
+		if (txt != NULL) {
+			puts(txt);
+			cJSON_free(txt);
+		} else {
+			rc = -1;
+		}
+		cJSON_Delete(o);
+		return rc;
+	} else {
+		static const char *const keys[] = { "field", "value" };
+		const char *heads[] = { c->zh ? "欄位" : "field",
+			c->zh ? "內容" : "value" };
+		struct tbl *tb = tbl_new(2, keys, heads);
+		const char *row[2];
+		if (tb == NULL)
+			return -1;
+		row[0] = "id";
+		row[1] = hex;
+		(void)tbl_add_row(tb, row);
+		for (size_t i = 0; i < n; i++) {
+			const char *name, *val;
+			int state;
+			char *v;
+			dbk_record_field_at(r, i, &name, &val, &state);
+			if (skip_in_show(name))
+				continue;
+			v = cli_value(c, r, name);
+			row[0] = c->fmt == TBL_CSV ? name : cli_label(c, t, name);
+			row[1] = v;
+			if (tbl_add_row(tb, row) != 0)
+				rc = -1;
+			free(v);
+		}
+		if (tbl_print(tb, stdout, c->fmt) != 0)
+			rc = -1;
+		tbl_free(tb);
+		return rc;
+	}
+}
+
+void
+cli_print_added(struct cli *c, const char *type, const struct dbk_id *id,
+    const char *extra)
+{
+	char hex[DBK_ID_HEX];
+
+	dbk_id_format(id, hex);
+	if (c->fmt == TBL_JSON) {
+		cJSON *o = cJSON_CreateObject();
+		char *txt;
+		cJSON_AddStringToObject(o, "type", type);
+		cJSON_AddStringToObject(o, "id", hex);
+		if (extra != NULL)
+			cJSON_AddStringToObject(o, "note", extra);
+		if ((txt = cJSON_PrintUnformatted(o)) != NULL) {
+			puts(txt);
+			cJSON_free(txt);
+		}
+		cJSON_Delete(o);
+		return;
+	}
+	printf("added %s %.8s%s%s\n", type, hex, extra ? " " : "",
+	    extra ? extra : "");
+}

@@ -1,1 +1,616 @@
-/* placeholder */
+/*
+ * cmd_customer.c -- customer add/list/show/edit/rm, contact add/list,
+ * history.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Options that map one-to-one onto customer fields. */
+static const struct {
+	const char *opt, *field;
+} customer_map[] = {
+	{ "code", "code" }, { "at", "lead_at" }, { "industry", "industry" },
+	{ "employees", "employees" }, { "revenue", "revenue" },
+	{ "business", "business" }, { "pain", "pain" },
+	{ "priority", "priority" }, { "owner", "owner" }, { "budget", "budget" },
+	{ "expected", "expected" }, { "close-by", "close_by" }, { "name", "name" },
+};
+
+#define CUSTOMER_OPTS \
+	{ "code", "C", 0, "your own customer number, e.g. 20240501" }, \
+	{ "at", "DATE", 0, "when it entered the pipeline as a lead (default now)" }, \
+	{ "industry", "X", 0, "industry" }, \
+	{ "employees", "N", 0, "number of employees" }, \
+	{ "revenue", "AMT", 0, "annual revenue (sensitive)" }, \
+	{ "business", "TEXT", 0, "main business" }, \
+	{ "pain", "TEXT", 0, "pain points" }, \
+	{ "priority", "P", 0, "high, medium or low" }, \
+	{ "owner", "M", 0, "owning salesperson (default you)" }, \
+	{ "budget", "AMT", 0, "budget (sensitive), e.g. 50万" }, \
+	{ "expected", "AMT", 0, "expected first-order amount (sensitive)" }, \
+	{ "close-by", "DATE", 0, "target signing date" }, \
+	{ "set", "FIELD=VALUE", 1, "set any other field" }
+
+static void
+free_fields(struct dbk_field *f, size_t n, size_t nfixed)
+{
+	for (size_t i = nfixed; i < n; i++)
+		free((char *)f[i].name);
+	free(f);
+}
+
+/* Collect field inputs from options; *n receives the count. */
+static struct dbk_field *
+customer_fields(const struct cmd_entry *e, struct optv *ov, const char *name,
+    size_t *n, size_t *nfixed, int *bad)
+{
+	const struct optv *sets = opt_all(e, ov, "set");
+	size_t cap = sizeof customer_map / sizeof customer_map[0] + 1 +
+	    (sets ? sets->n : 0), k = 0;
+	struct dbk_field *f = calloc(cap, sizeof *f);
+
+	*bad = 0;
+	if (f == NULL)
+		return NULL;
+	if (name != NULL)
+		f[k++] = (struct dbk_field){ "name", name };
+	for (size_t i = 0; i < sizeof customer_map / sizeof customer_map[0]; i++) {
+		const char *v = opt_get(e, ov, customer_map[i].opt);
+		if (v != NULL)
+			f[k++] = (struct dbk_field){ customer_map[i].field, v };
+	}
+	*nfixed = k;
+	for (size_t i = 0; sets && i < sets->n; i++) {
+		const char *eq = strchr(sets->vals[i], '=');
+		if (eq == NULL || eq == sets->vals[i]) {
+			*bad = (int)i + 1;
+			free_fields(f, k, *nfixed);
+			return NULL;
+		}
+		/* The name is the part before '='; keep it in a copy. */
+		f[k].name = strndup(sets->vals[i], (size_t)(eq - sets->vals[i]));
+		f[k].value = eq + 1;
+		if (f[k].name == NULL) {
+			free_fields(f, k, *nfixed);
+			return NULL;
+		}
+		k++;
+	}
+	*n = k;
+	return f;
+}
+
+struct add_ctx {
+	struct dbk_field *f;
+	size_t n;
+	struct dbk_id id;
+	const char *ref;
+	size_t changed;
+};
+
+static int
+add_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct add_ctx *a = vctx;
+
+	return dbk_customer_add(t, a->f, a->n, &a->id, err);
+}
+
+static int
+exec_customer_add(struct cli *c, const struct cmd_entry *e, int npos,
+    char **pos, struct optv *ov)
+{
+	struct add_ctx a = { 0 };
+	int bad, rc;
+	size_t nf;
+
+	(void)npos;
+	if ((a.f = customer_fields(e, ov, pos[0], &a.n, &nf, &bad)) == NULL)
+		return bad ? cli_error(5, "invalid --set '%s' (expected FIELD=VALUE)",
+		    opt_all(e, ov, "set")->vals[bad - 1]) :
+		    cli_error(1, "out of memory");
+	rc = dbk_store_write(c->store, add_txn, &a, &c->err);
+	free_fields(a.f, a.n, nf);
+	if (rc != 0)
+		return cli_fail(c, rc);
+	cli_print_added(c, "customer", &a.id, opt_get(e, ov, "code"));
+	return 0;
+}
+
+static const struct opt customer_add_opts[] = {
+	CUSTOMER_OPTS,
+	{ NULL, NULL, 0, NULL }
+};
+
+const struct cmd_entry cmd_customer_add = {
+	"customer", "add", "<name>", 1, 1, customer_add_opts, CMD_STORE,
+	"add a customer (it starts as a lead)",
+	"dealbook customer add 科技有限公司 --code 20240501 --industry 制造业 "
+	"--pain '供應鏈效率低,倉儲成本高' --budget 50万",
+	exec_customer_add
+};
+
+static int
+edit_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct add_ctx *a = vctx;
+	int rc = dbk_resolve(t, DBK_T_CUSTOMER, a->ref, &a->id, err);
+
+	if (rc != 0)
+		return rc;
+	return dbk_record_update(t, &a->id, a->f, a->n, &a->changed, err);
+}
+
+static int
+exec_customer_edit(struct cli *c, const struct cmd_entry *e, int npos,
+    char **pos, struct optv *ov)
+{
+	struct add_ctx a = { 0 };
+	int bad, rc;
+	size_t nf;
+	char sid[9];
+
+	(void)npos;
+	a.ref = pos[0];
+	if ((a.f = customer_fields(e, ov, NULL, &a.n, &nf, &bad)) == NULL)
+		return bad ? cli_error(5, "invalid --set '%s' (expected FIELD=VALUE)",
+		    opt_all(e, ov, "set")->vals[bad - 1]) :
+		    cli_error(1, "out of memory");
+	if (a.n == 0) {
+		free(a.f);
+		return cli_usage_error(e, "nothing to change");
+	}
+	rc = dbk_store_write(c->store, edit_txn, &a, &c->err);
+	free_fields(a.f, a.n, nf);
+	if (rc != 0)
+		return cli_fail(c, rc);
+	cli_short_id(&a.id, sid);
+	printf("updated customer %s (%zu field%s changed)\n", sid, a.changed,
+	    a.changed == 1 ? "" : "s");
+	return 0;
+}
+
+static const struct opt customer_edit_opts[] = {
+	{ "name", "NAME", 0, "new name" },
+	CUSTOMER_OPTS,
+	{ NULL, NULL, 0, NULL }
+};
+
+const struct cmd_entry cmd_customer_edit = {
+	"customer", "edit", "<customer>", 1, 1, customer_edit_opts, CMD_STORE,
+	"change a customer's fields (every earlier value stays in history)",
+	"dealbook customer edit 20240501 --priority high",
+	exec_customer_edit
+};
+
+static int
+rm_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct add_ctx *a = vctx;
+	int rc = dbk_resolve(t, DBK_T_CUSTOMER, a->ref, &a->id, err);
+
+	if (rc != 0)
+		return rc;
+	return dbk_record_delete(t, &a->id, err);
+}
+
+static int
+exec_customer_rm(struct cli *c, const struct cmd_entry *e, int npos,
+    char **pos, struct optv *ov)
+{
+	struct add_ctx a = { 0 };
+	char sid[9];
+	int rc;
+
+	(void)e; (void)npos; (void)ov;
+	a.ref = pos[0];
+	if ((rc = dbk_store_write(c->store, rm_txn, &a, &c->err)) != 0)
+		return cli_fail(c, rc);
+	cli_short_id(&a.id, sid);
+	printf("removed customer %s (kept as a tombstone; history remains)\n", sid);
+	return 0;
+}
+
+const struct cmd_entry cmd_customer_rm = {
+	"customer", "rm", "<customer>", 1, 1, NULL, CMD_STORE,
+	"remove a customer (a tombstone: nothing is physically deleted)",
+	"dealbook customer rm 20240502",
+	exec_customer_rm
+};
+
+/* ---- list ---- */
+
+struct list_ctx {
+	struct cli *c;
+	struct tbl *tb;
+	int has_stage;
+	enum dbk_stage stage;
+	const char *owner, *industry;
+	int stalled;
+	int64_t now;
+	int oom;
+};
+
+static int
+list_cb(struct dbk_record *r, void *vctx)
+{
+	struct list_ctx *l = vctx;
+	static const char *const fields[] = {
+		"code", "name", "industry", "stage", "owner", "last_contact",
+		"next_due", "expected",
+	};
+	char *vals[10] = { 0 }, sid[9], pct[8];
+	const char *row[10];
+	const char *v;
+
+	if (l->has_stage) {
+		enum dbk_stage st;
+		v = dbk_record_str(r, "stage");
+		if (v == NULL || dbk_parse_stage(v, &st) != 0 || st != l->stage)
+			return 0;
+	}
+	if (l->owner != NULL && ((v = dbk_record_str(r, "owner")) == NULL ||
+	    strcmp(v, l->owner) != 0))
+		return 0;
+	if (l->industry != NULL && ((v = dbk_record_str(r, "industry")) == NULL ||
+	    strcasecmp(v, l->industry) != 0))
+		return 0;
+	if (l->stalled > 0 && !dbk_customer_stalled(r, l->now, l->stalled))
+		return 0;
+	cli_short_id(dbk_record_id(r), sid);
+	row[0] = sid;
+	for (size_t i = 0; i < 8; i++) {
+		vals[i] = cli_value(l->c, r, fields[i]);
+		row[i + 1] = vals[i];
+	}
+	snprintf(pct, sizeof pct, cli_machine(l->c) ? "%d" : "%d%%",
+	    dbk_customer_probability(r));
+	row[9] = pct;
+	/* Dates only in the list: the time of day is noise here. */
+	if (vals[5] != NULL && !cli_machine(l->c) && strlen(vals[5]) > 10)
+		vals[5][10] = '\0';
+	if (tbl_add_row(l->tb, row) != 0)
+		l->oom = 1;
+	for (size_t i = 0; i < 8; i++)
+		free(vals[i]);
+	return 0;
+}
+
+static int
+list_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	return dbk_record_foreach(t, DBK_T_CUSTOMER, list_cb, vctx, err);
+}
+
+static int
+exec_customer_list(struct cli *c, const struct cmd_entry *e, int npos,
+    char **pos, struct optv *ov)
+{
+	static const char *const keys[] = { "id", "code", "name", "industry",
+		"stage", "owner", "last_contact", "next_due", "expected",
+		"probability" };
+	const char *en[] = { "id", "code", "name", "industry", "stage", "owner",
+		"last contact", "next due", "expected", "prob." };
+	const char *zh[] = { "編號", "客戶編號", "客戶名稱", "行業", "跟進階段",
+		"負責人", "最近溝通", "下一步期限", "預期金額", "概率" };
+	struct list_ctx l = { 0 };
+	const char *st = opt_get(e, ov, "stage"), *sd = opt_get(e, ov, "stalled");
+	int rc;
+
+	(void)npos; (void)pos;
+	l.c = c;
+	l.owner = opt_get(e, ov, "owner");
+	l.industry = opt_get(e, ov, "industry");
+	l.now = dbk_store_now(c->store);
+	if (st != NULL) {
+		if (dbk_parse_stage(st, &l.stage) != 0)
+			return cli_error(5, "invalid stage '%s' (expected %s)", st,
+			    dbk_stage_choices());
+		l.has_stage = 1;
+	}
+	if (sd != NULL) {
+		int64_t d;
+		if (dbk_parse_int(sd, 1, 3650, &d) != 0)
+			return cli_error(5, "invalid number of days '%s' for --stalled "
+			    "(expected 1 to 3650)", sd);
+		l.stalled = (int)d;
+	}
+	if ((l.tb = tbl_new(10, keys, c->zh ? zh : en)) == NULL)
+		return cli_error(1, "out of memory");
+	rc = dbk_store_read(c->store, list_txn, &l, &c->err);
+	if (rc != 0) {
+		tbl_free(l.tb);
+		return cli_fail(c, rc);
+	}
+	rc = l.oom ? cli_error(1, "out of memory") :
+	    tbl_print(l.tb, stdout, c->fmt) != 0 ? cli_error(1, "writing failed") : 0;
+	tbl_free(l.tb);
+	return rc;
+}
+
+static const struct opt customer_list_opts[] = {
+	{ "stage", "S", 0, "only customers at this stage" },
+	{ "owner", "M", 0, "only this salesperson's customers" },
+	{ "industry", "X", 0, "only this industry" },
+	{ "stalled", "DAYS", 0, "only open customers without contact for DAYS days" },
+	{ NULL, NULL, 0, NULL }
+};
+
+const struct cmd_entry cmd_customer_list = {
+	"customer", "list", "", 0, 0, customer_list_opts, CMD_STORE,
+	"list customers",
+	"dealbook customer list --stage 意向",
+	exec_customer_list
+};
+
+/* ---- show ---- */
+
+struct show_ctx {
+	struct cli *c;
+	const char *ref;
+	enum dbk_type want;
+	int rc;
+};
+
+static int
+show_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct show_ctx *s = vctx;
+	struct dbk_record *r = NULL;
+	struct dbk_id id;
+	int rc;
+
+	if ((rc = dbk_resolve(t, s->want, s->ref, &id, err)) != 0)
+		return rc;
+	if ((rc = dbk_record_load(t, &id, &r, err)) != 0)
+		return rc;
+	s->rc = cli_print_record(s->c, r);
+	dbk_record_free(r);
+	return 0;
+}
+
+static int
+exec_customer_show(struct cli *c, const struct cmd_entry *e, int npos,
+    char **pos, struct optv *ov)
+{
+	struct show_ctx s = { c, pos[0], DBK_T_CUSTOMER, 0 };
+	int rc;
+
+	(void)e; (void)npos; (void)ov;
+	if ((rc = dbk_store_read(c->store, show_txn, &s, &c->err)) != 0)
+		return cli_fail(c, rc);
+	return s.rc ? cli_error(1, "writing failed") : 0;
+}
+
+const struct cmd_entry cmd_customer_show = {
+	"customer", "show", "<customer>", 1, 1, NULL, CMD_STORE,
+	"show every field of a customer (sensitive ones masked unless --reveal)",
+	"dealbook --reveal customer show 20240501",
+	exec_customer_show
+};
+
+/* ---- contacts ---- */
+
+struct contact_ctx {
+	const char *ref;
+	struct dbk_field f[6];
+	size_t n;
+	struct dbk_id id;
+	struct cli *c;
+	struct tbl *tb;
+	int oom;
+};
+
+static int
+contact_add_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct contact_ctx *a = vctx;
+	struct dbk_id cid;
+	char hex[DBK_ID_HEX];
+	int rc = dbk_resolve(t, DBK_T_CUSTOMER, a->ref, &cid, err);
+
+	if (rc != 0)
+		return rc;
+	dbk_id_format(&cid, hex);
+	a->f[a->n++] = (struct dbk_field){ "customer", hex };
+	rc = dbk_record_create(t, DBK_T_CONTACT, a->f, a->n, &a->id, err);
+	a->n--; /* hex dies with this frame; a retry re-adds it */
+	return rc;
+}
+
+static int
+exec_contact_add(struct cli *c, const struct cmd_entry *e, int npos,
+    char **pos, struct optv *ov)
+{
+	static const char *const names[] = { "title", "phone", "email", "role" };
+	struct contact_ctx a = { 0 };
+	int rc;
+
+	(void)npos;
+	a.ref = pos[0];
+	a.f[a.n++] = (struct dbk_field){ "name", pos[1] };
+	for (size_t i = 0; i < 4; i++) {
+		const char *v = opt_get(e, ov, names[i]);
+		if (v != NULL)
+			a.f[a.n++] = (struct dbk_field){ names[i], v };
+	}
+	if ((rc = dbk_store_write(c->store, contact_add_txn, &a, &c->err)) != 0)
+		return cli_fail(c, rc);
+	cli_print_added(c, "contact", &a.id, NULL);
+	return 0;
+}
+
+static const struct opt contact_add_opts[] = {
+	{ "title", "T", 0, "job title" },
+	{ "phone", "P", 0, "phone (sensitive)" },
+	{ "email", "E", 0, "e-mail (sensitive)" },
+	{ "role", "R", 0, "decision-maker, influencer, user, gatekeeper or champion" },
+	{ NULL, NULL, 0, NULL }
+};
+
+const struct cmd_entry cmd_contact_add = {
+	"contact", "add", "<customer> <name>", 2, 2, contact_add_opts, CMD_STORE,
+	"add a contact to a customer's decision chain",
+	"dealbook contact add 20240501 王經理 --title 採購總監 --phone 13812345678 "
+	"--role decision-maker",
+	exec_contact_add
+};
+
+static int
+contact_cb(struct dbk_record *r, void *vctx)
+{
+	struct contact_ctx *l = vctx;
+	static const char *const fields[] = { "name", "title", "role", "phone",
+		"email" };
+	char *vals[5], sid[9];
+	const char *row[6];
+
+	cli_short_id(dbk_record_id(r), sid);
+	row[0] = sid;
+	for (size_t i = 0; i < 5; i++) {
+		vals[i] = cli_value(l->c, r, fields[i]);
+		row[i + 1] = vals[i];
+	}
+	if (tbl_add_row(l->tb, row) != 0)
+		l->oom = 1;
+	for (size_t i = 0; i < 5; i++)
+		free(vals[i]);
+	return 0;
+}
+
+static int
+contact_list_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct contact_ctx *l = vctx;
+	struct dbk_id cid;
+	int rc = dbk_resolve(t, DBK_T_CUSTOMER, l->ref, &cid, err);
+
+	if (rc != 0)
+		return rc;
+	return dbk_record_children(t, &cid, DBK_T_CONTACT, contact_cb, l, err);
+}
+
+static int
+exec_contact_list(struct cli *c, const struct cmd_entry *e, int npos,
+    char **pos, struct optv *ov)
+{
+	static const char *const keys[] = { "id", "name", "title", "role",
+		"phone", "email" };
+	const char *en[] = { "id", "name", "title", "role", "phone", "e-mail" };
+	const char *zh[] = { "編號", "聯系人", "職位", "角色", "聯系方式", "郵箱" };
+	struct contact_ctx l = { 0 };
+	int rc;
+
+	(void)e; (void)npos; (void)ov;
+	l.ref = pos[0];
+	l.c = c;
+	if ((l.tb = tbl_new(6, keys, c->zh ? zh : en)) == NULL)
+		return cli_error(1, "out of memory");
+	rc = dbk_store_read(c->store, contact_list_txn, &l, &c->err);
+	if (rc != 0) {
+		tbl_free(l.tb);
+		return cli_fail(c, rc);
+	}
+	rc = l.oom ? cli_error(1, "out of memory") :
+	    tbl_print(l.tb, stdout, c->fmt) != 0 ? cli_error(1, "writing failed") : 0;
+	tbl_free(l.tb);
+	return rc;
+}
+
+const struct cmd_entry cmd_contact_list = {
+	"contact", "list", "<customer>", 1, 1, NULL, CMD_STORE,
+	"list a customer's contacts (names and phones masked unless --reveal)",
+	"dealbook contact list 20240501",
+	exec_contact_list
+};
+
+/* ---- history ---- */
+
+struct hist_ctx {
+	struct cli *c;
+	const char *ref;
+	struct tbl *tb;
+	enum dbk_type type;
+	int oom;
+};
+
+static int
+hist_cb(const struct dbk_version *v, void *vctx)
+{
+	struct hist_ctx *h = vctx;
+	char *val, when[24], secs[24], *whens;
+	const char *row[5];
+
+	if (strcmp(v->field, "_del") == 0 && v->value == NULL)
+		return 0;
+	val = cli_format(h->c, h->type, v->field, v->value, v->state);
+	snprintf(secs, sizeof secs, "%" PRIu64, (v->hlc >> 16) / 1000u);
+	whens = cli_datetime(h->c, secs);
+	snprintf(when, sizeof when, "%s", whens ? whens : "");
+	free(whens);
+	row[0] = v->field;
+	row[1] = val;
+	row[2] = when;
+	row[3] = v->member;
+	row[4] = v->current ? (cli_machine(h->c) ? "true" : "*") :
+	    (cli_machine(h->c) ? "false" : "");
+	if (tbl_add_row(h->tb, row) != 0)
+		h->oom = 1;
+	free(val);
+	return 0;
+}
+
+static int
+hist_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct hist_ctx *h = vctx;
+	struct dbk_record *r = NULL;
+	struct dbk_id id;
+	int rc;
+
+	if ((rc = dbk_resolve(t, 0, h->ref, &id, err)) != 0)
+		return rc;
+	if ((rc = dbk_record_load(t, &id, &r, err)) != 0)
+		return rc;
+	h->type = dbk_record_type(r);
+	dbk_record_free(r);
+	return dbk_history(t, &id, hist_cb, h, err);
+}
+
+static int
+exec_history(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
+    struct optv *ov)
+{
+	static const char *const keys[] = { "field", "value", "written_at",
+		"by", "current" };
+	const char *en[] = { "field", "value", "written", "by", "current" };
+	const char *zh[] = { "欄位", "內容", "寫入時間", "寫入人", "現值" };
+	struct hist_ctx h = { 0 };
+	int rc;
+
+	(void)e; (void)npos; (void)ov;
+	h.c = c;
+	h.ref = pos[0];
+	if ((h.tb = tbl_new(5, keys, c->zh ? zh : en)) == NULL)
+		return cli_error(1, "out of memory");
+	rc = dbk_store_read(c->store, hist_txn, &h, &c->err);
+	if (rc != 0) {
+		tbl_free(h.tb);
+		return cli_fail(c, rc);
+	}
+	rc = h.oom ? cli_error(1, "out of memory") :
+	    tbl_print(h.tb, stdout, c->fmt) != 0 ? cli_error(1, "writing failed") : 0;
+	tbl_free(h.tb);
+	return rc;
+}
+
+const struct cmd_entry cmd_history = {
+	"history", NULL, "<record>", 1, 1, NULL, CMD_STORE,
+	"every version of every field of a record, with who and when",
+	"dealbook history 20240501",
+	exec_history
+};

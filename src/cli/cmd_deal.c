@@ -1,1 +1,203 @@
-/* placeholder */
+/*
+ * cmd_deal.c -- deal add/list, payment add/list.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct deal_ctx {
+	struct cli *c;
+	const char *ref, *amount, *date;
+	struct dbk_id id;
+	struct tbl *tb;
+	enum dbk_type type;
+	int oom;
+};
+
+static int
+deal_add_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct deal_ctx *d = vctx;
+	struct dbk_id cid;
+	int rc = dbk_resolve(t, DBK_T_CUSTOMER, d->ref, &cid, err);
+
+	if (rc != 0)
+		return rc;
+	return dbk_deal_add(t, &cid, d->amount, d->date, &d->id, err);
+}
+
+static int
+exec_deal_add(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
+    struct optv *ov)
+{
+	struct deal_ctx d = { 0 };
+	int rc;
+
+	(void)npos;
+	d.ref = pos[0];
+	d.amount = pos[1];
+	d.date = opt_get(e, ov, "signed");
+	if ((rc = dbk_store_write(c->store, deal_add_txn, &d, &c->err)) != 0)
+		return cli_fail(c, rc);
+	cli_print_added(c, "deal", &d.id, NULL);
+	return 0;
+}
+
+static const struct opt deal_add_opts[] = {
+	{ "signed", "DATE", 0, "when the contract was signed (default today)" },
+	{ NULL, NULL, 0, NULL }
+};
+
+const struct cmd_entry cmd_deal_add = {
+	"deal", "add", "<customer> <amount>", 2, 2, deal_add_opts, CMD_STORE,
+	"record a signed contract (the amount is sensitive)",
+	"dealbook deal add 20240501 60万 --signed 2024-06-20",
+	exec_deal_add
+};
+
+static int
+payment_add_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct deal_ctx *d = vctx;
+	struct dbk_id did;
+	int rc = dbk_resolve(t, DBK_T_DEAL, d->ref, &did, err);
+
+	if (rc != 0)
+		return rc;
+	return dbk_payment_add(t, &did, d->amount, d->date, &d->id, err);
+}
+
+static int
+exec_payment_add(struct cli *c, const struct cmd_entry *e, int npos,
+    char **pos, struct optv *ov)
+{
+	struct deal_ctx d = { 0 };
+	int rc;
+
+	(void)npos;
+	d.ref = pos[0];
+	d.amount = pos[1];
+	d.date = opt_get(e, ov, "at");
+	if ((rc = dbk_store_write(c->store, payment_add_txn, &d, &c->err)) != 0)
+		return cli_fail(c, rc);
+	cli_print_added(c, "payment", &d.id, NULL);
+	return 0;
+}
+
+static const struct opt payment_add_opts[] = {
+	{ "at", "DATE", 0, "when it was received (default today)" },
+	{ NULL, NULL, 0, NULL }
+};
+
+const struct cmd_entry cmd_payment_add = {
+	"payment", "add", "<deal> <amount>", 2, 2, payment_add_opts, CMD_STORE,
+	"record a payment received on a deal (the amount is sensitive)",
+	"dealbook payment add 5c1e07aa 30万 --at 2024-06-28",
+	exec_payment_add
+};
+
+static int
+row_cb(struct dbk_record *r, void *vctx)
+{
+	struct deal_ctx *d = vctx;
+	const char *cust = dbk_record_str(r, "customer");
+	char sid[9], *amount = cli_value(d->c, r, "amount");
+	char *date = cli_value(d->c, r, d->type == DBK_T_DEAL ? "signed" : "at");
+	char dsid[9] = "";
+	const char *row[4];
+
+	cli_short_id(dbk_record_id(r), sid);
+	if (d->type == DBK_T_PAYMENT) {
+		const char *deal = dbk_record_str(r, "deal");
+		if (deal != NULL)
+			snprintf(dsid, sizeof dsid, "%.8s", deal);
+	} else if (cust != NULL) {
+		snprintf(dsid, sizeof dsid, "%.8s", cust);
+	}
+	row[0] = sid;
+	row[1] = dsid;
+	row[2] = date;
+	row[3] = amount;
+	if (tbl_add_row(d->tb, row) != 0)
+		d->oom = 1;
+	free(amount);
+	free(date);
+	return 0;
+}
+
+static int
+list_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct deal_ctx *d = vctx;
+	struct dbk_id cid;
+	int rc;
+
+	if (d->ref == NULL)
+		return dbk_record_foreach(t, d->type, row_cb, d, err);
+	if ((rc = dbk_resolve(t, DBK_T_CUSTOMER, d->ref, &cid, err)) != 0)
+		return rc;
+	return dbk_record_children(t, &cid, d->type, row_cb, d, err);
+}
+
+static int
+exec_list(struct cli *c, enum dbk_type type, int npos, char **pos)
+{
+	static const char *const dkeys[] = { "id", "customer", "signed", "amount" };
+	static const char *const pkeys[] = { "id", "deal", "at", "amount" };
+	const char *den[] = { "id", "customer", "signed", "amount" };
+	const char *dzh[] = { "編號", "客戶", "簽約日期", "金額" };
+	const char *pen[] = { "id", "deal", "received", "amount" };
+	const char *pzh[] = { "編號", "合同", "回款日期", "金額" };
+	struct deal_ctx d = { 0 };
+	int rc;
+
+	d.c = c;
+	d.type = type;
+	d.ref = npos > 0 ? pos[0] : NULL;
+	d.tb = tbl_new(4, type == DBK_T_DEAL ? dkeys : pkeys,
+	    type == DBK_T_DEAL ? (c->zh ? dzh : den) : (c->zh ? pzh : pen));
+	if (d.tb == NULL)
+		return cli_error(1, "out of memory");
+	rc = dbk_store_read(c->store, list_txn, &d, &c->err);
+	if (rc != 0) {
+		tbl_free(d.tb);
+		return cli_fail(c, rc);
+	}
+	rc = d.oom ? cli_error(1, "out of memory") :
+	    tbl_print(d.tb, stdout, c->fmt) != 0 ? cli_error(1, "writing failed") : 0;
+	tbl_free(d.tb);
+	return rc;
+}
+
+static int
+exec_deal_list(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
+    struct optv *ov)
+{
+	(void)e; (void)ov;
+	return exec_list(c, DBK_T_DEAL, npos, pos);
+}
+
+static int
+exec_payment_list(struct cli *c, const struct cmd_entry *e, int npos,
+    char **pos, struct optv *ov)
+{
+	(void)e; (void)ov;
+	return exec_list(c, DBK_T_PAYMENT, npos, pos);
+}
+
+const struct cmd_entry cmd_deal_list = {
+	"deal", "list", "[<customer>]", 0, 1, NULL, CMD_STORE,
+	"list deals, of one customer or all",
+	"dealbook --reveal deal list 20240501",
+	exec_deal_list
+};
+
+const struct cmd_entry cmd_payment_list = {
+	"payment", "list", "[<customer>]", 0, 1, NULL, CMD_STORE,
+	"list payments, of one customer or all",
+	"dealbook --reveal payment list",
+	exec_payment_list
+};

@@ -1,1 +1,362 @@
-/* placeholder */
+/*
+ * main.c -- the dealbook program: global options, the command table,
+ * dispatch, help.  Commands live in cmd_*.c; each is a struct cmd_entry.
+ */
+#include <errno.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+extern const struct cmd_entry cmd_init, cmd_whoami, cmd_passwd;
+extern const struct cmd_entry cmd_customer_add, cmd_customer_list,
+    cmd_customer_show, cmd_customer_edit, cmd_customer_rm;
+extern const struct cmd_entry cmd_contact_add, cmd_contact_list;
+extern const struct cmd_entry cmd_log, cmd_timeline, cmd_todo, cmd_stage,
+    cmd_objection_resolve, cmd_objection_list;
+extern const struct cmd_entry cmd_deal_add, cmd_deal_list, cmd_payment_add,
+    cmd_payment_list, cmd_history;
+
+/* The one table, alphabetical by group then verb. */
+const struct cmd_entry *const cli_commands[] = {
+	&cmd_contact_add, &cmd_contact_list,
+	&cmd_customer_add, &cmd_customer_edit, &cmd_customer_list,
+	&cmd_customer_rm, &cmd_customer_show,
+	&cmd_deal_add, &cmd_deal_list,
+	&cmd_history,
+	&cmd_init,
+	&cmd_log,
+	&cmd_objection_list, &cmd_objection_resolve,
+	&cmd_passwd,
+	&cmd_payment_add, &cmd_payment_list,
+	&cmd_stage,
+	&cmd_timeline,
+	&cmd_todo,
+	&cmd_whoami,
+	NULL
+};
+
+static void
+main_usage(FILE *fp)
+{
+	const char *last = "";
+
+	fputs("usage: dealbook [--store DIR] [--format table|json|csv|md] "
+	    "[--lang en|zh]\n"
+	    "                [--passphrase-file FILE] [--reveal] <command> "
+	    "[<args>]\n\ncommands:\n", fp);
+	for (size_t i = 0; cli_commands[i]; i++) {
+		const struct cmd_entry *e = cli_commands[i];
+		char name[48];
+		snprintf(name, sizeof name, "%s%s%s", e->group, e->verb ? " " : "",
+		    e->verb ? e->verb : "");
+		fprintf(fp, "  %-20s %s\n", name, e->help);
+		last = e->group;
+	}
+	(void)last;
+	fputs("\n'dealbook help <command>' shows a command's options and an "
+	    "example.\nExit codes: 0 ok, 1 runtime error, 2 usage, 3 wrong "
+	    "passphrase or missing key,\n4 not found, 5 invalid input, 6 "
+	    "integrity failure.\n", fp);
+}
+
+/* Find the entry for argv[0] (and argv[1] when the group has verbs). */
+static const struct cmd_entry *
+find_cmd(int argc, char **argv, int *used, int *group_only)
+{
+	int group_seen = 0;
+
+	*group_only = 0;
+	for (size_t i = 0; cli_commands[i]; i++) {
+		const struct cmd_entry *e = cli_commands[i];
+		if (strcmp(e->group, argv[0]) != 0)
+			continue;
+		group_seen = 1;
+		if (e->verb == NULL) {
+			*used = 1;
+			return e;
+		}
+		if (argc > 1 && strcmp(e->verb, argv[1]) == 0) {
+			*used = 2;
+			return e;
+		}
+	}
+	*group_only = group_seen;
+	return NULL;
+}
+
+static void
+group_usage(FILE *fp, const char *group)
+{
+	for (size_t i = 0; cli_commands[i]; i++)
+		if (strcmp(cli_commands[i]->group, group) == 0)
+			cli_usage(fp, cli_commands[i]);
+}
+
+static int
+cmd_help(int argc, char **argv)
+{
+	const struct cmd_entry *e;
+	int used, group_only;
+
+	if (argc == 0) {
+		main_usage(stdout);
+		return 0;
+	}
+	e = find_cmd(argc, argv, &used, &group_only);
+	if (e != NULL) {
+		cli_help(stdout, e);
+		return 0;
+	}
+	if (group_only) {
+		group_usage(stdout, argv[0]);
+		return 0;
+	}
+	return cli_error(EXIT_USAGE, "unknown command '%s' (see 'dealbook help')",
+	    argv[0]);
+}
+
+static const char *
+default_store(char **owned)
+{
+	const char *env = getenv("DEALBOOK_STORE"), *xdg, *home;
+
+	*owned = NULL;
+	if (env != NULL && *env != '\0')
+		return env;
+	xdg = getenv("XDG_DATA_HOME");
+	if (xdg != NULL && *xdg == '/') {
+		if (asprintf(owned, "%s/dealbook", xdg) < 0)
+			return NULL;
+		return *owned;
+	}
+	home = getenv("HOME");
+	if (home == NULL || *home == '\0')
+		return NULL;
+	if (asprintf(owned, "%s/.local/share/dealbook", home) < 0)
+		return NULL;
+	return *owned;
+}
+
+static int
+lang_from_env(void)
+{
+	const char *vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+
+	for (size_t i = 0; i < 3; i++) {
+		const char *v = getenv(vars[i]);
+		if (v != NULL && *v != '\0')
+			return strncmp(v, "zh", 2) == 0;
+	}
+	return 0;
+}
+
+/* Parse one command's options and positional arguments. */
+static int
+parse_args(const struct cmd_entry *e, int argc, char **argv, struct optv *ov,
+    char **pos, int *npos)
+{
+	int n = 0, dashdash = 0;
+
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		const struct opt *o = NULL;
+		const char *val = NULL, *eq;
+		size_t k = 0, nlen;
+
+		if (dashdash || a[0] != '-' || a[1] == '\0' ||
+		    (a[1] != '-' && !(a[1] == 'o' && a[2] == '\0'))) {
+			pos[n++] = argv[i];
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			dashdash = 1;
+			continue;
+		}
+		a += a[1] == '-' ? 2 : 1;
+		eq = strchr(a, '=');
+		nlen = eq ? (size_t)(eq - a) : strlen(a);
+		for (k = 0; e->opts && e->opts[k].name; k++)
+			if (strlen(e->opts[k].name) == nlen &&
+			    strncmp(e->opts[k].name, a, nlen) == 0)
+				break;
+		if (e->opts == NULL || e->opts[k].name == NULL)
+			return cli_usage_error(e, "unknown option '%s' for '%s%s%s'",
+			    argv[i], e->group, e->verb ? " " : "",
+			    e->verb ? e->verb : "");
+		o = &e->opts[k];
+		if (o->arg == NULL) {
+			if (eq != NULL)
+				return cli_usage_error(e, "option '--%s' takes no value",
+				    o->name);
+			val = "";
+		} else if (eq != NULL) {
+			val = eq + 1;
+		} else if (i + 1 < argc) {
+			val = argv[++i];
+		} else {
+			return cli_usage_error(e, "option '--%s' needs a value (%s)",
+			    o->name, o->arg);
+		}
+		if (ov[k].val != NULL && !o->repeat)
+			return cli_usage_error(e, "option '--%s' given twice", o->name);
+		ov[k].val = val;
+		if (o->repeat) {
+			const char **nv = realloc(ov[k].vals,
+			    (ov[k].n + 1) * sizeof *nv);
+			if (nv == NULL)
+				return cli_error(1, "out of memory");
+			ov[k].vals = nv;
+			ov[k].vals[ov[k].n++] = val;
+		}
+	}
+	*npos = n;
+	if (n < e->min_pos)
+		return cli_usage_error(e, "missing argument%s", e->min_pos > 1 ? "s" : "");
+	if (e->max_pos >= 0 && n > e->max_pos)
+		return cli_usage_error(e, "unexpected argument '%s'", pos[e->max_pos]);
+	return 0;
+}
+
+static int
+open_store(struct cli *c)
+{
+	char *pass = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!dbk_store_exists(c->store_path))
+		return cli_error(4, "no store at '%s' (create one with 'dealbook init')",
+		    c->store_path);
+	if ((rc = cli_read_pass(c->passfile, "DEALBOOK_PASSPHRASE",
+	    "Passphrase: ", 0, &pass, &len)) != 0)
+		return rc;
+	rc = dbk_store_open(c->store_path, pass, len, &c->store, &c->err);
+	dbk_secure_free(pass);
+	if (rc != 0)
+		return cli_fail(c, rc);
+#ifdef DBK_TESTING
+	{
+		/* Test builds only: a fixed clock for deterministic tests. */
+		const char *now = getenv("DEALBOOK_TEST_NOW");
+		int64_t t;
+		if (now != NULL && dbk_parse_datetime(now, 0, &t) == 0)
+			dbk_store_set_clock(c->store, t);
+	}
+#endif
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cli c;
+	const struct cmd_entry *e;
+	struct optv *ov = NULL;
+	char **pos = NULL, *owned = NULL;
+	int i, used, group_only, npos = 0, rc;
+	size_t nopts = 0;
+
+	memset(&c, 0, sizeof c);
+	setlocale(LC_CTYPE, "");
+	c.zh = lang_from_env();
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(a, "--version") == 0) {
+			printf("dealbook %s\n", DEALBOOK_VERSION);
+			return 0;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			main_usage(stdout);
+			return 0;
+		} else if (strcmp(a, "--reveal") == 0) {
+			c.reveal = 1;
+			continue;
+		}
+		if (v == NULL)
+			return cli_usage_error(NULL, "option '%s' needs a value", a);
+		if (strcmp(a, "--store") == 0) {
+			c.store_path = v;
+		} else if (strcmp(a, "--format") == 0) {
+			if (tbl_parse_format(v, &c.fmt) != 0)
+				return cli_usage_error(NULL, "invalid format '%s' "
+				    "(expected table, json, csv or md)", v);
+		} else if (strcmp(a, "--lang") == 0) {
+			if (strcmp(v, "zh") == 0)
+				c.zh = 1;
+			else if (strcmp(v, "en") == 0)
+				c.zh = 0;
+			else
+				return cli_usage_error(NULL, "invalid language '%s' "
+				    "(expected en or zh)", v);
+		} else if (strcmp(a, "--passphrase-file") == 0) {
+			c.passfile = v;
+		} else {
+			return cli_usage_error(NULL, "unknown option '%s' (see "
+			    "'dealbook --help')", a);
+		}
+		i++;
+	}
+	if (i >= argc) {
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[i], "help") == 0)
+		return cmd_help(argc - i - 1, argv + i + 1);
+	e = find_cmd(argc - i, argv + i, &used, &group_only);
+	if (e == NULL) {
+		if (group_only) {
+			if (argc - i > 1 && strcmp(argv[i + 1], "--help") != 0)
+				fprintf(stderr, "dealbook: unknown command '%s %s'\n",
+				    argv[i], argv[i + 1]);
+			group_usage(argc - i > 1 && strcmp(argv[i + 1], "--help") == 0 ?
+			    stdout : stderr, argv[i]);
+			return argc - i > 1 && strcmp(argv[i + 1], "--help") == 0 ?
+			    0 : EXIT_USAGE;
+		}
+		return cli_error(EXIT_USAGE, "unknown command '%s' (see "
+		    "'dealbook help')", argv[i]);
+	}
+	i += used;
+	for (int j = i; j < argc; j++) {
+		if (strcmp(argv[j], "--") == 0)
+			break;
+		if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) {
+			cli_help(stdout, e);
+			return 0;
+		}
+	}
+	c.cmd = e;
+	if (dbk_init(&c.err) != 0)
+		return cli_fail(&c, c.err.code);
+	if (c.store_path == NULL && (c.store_path = default_store(&owned)) == NULL)
+		return cli_error(1, "no store location: set --store, "
+		    "$DEALBOOK_STORE or $HOME");
+	while (e->opts && e->opts[nopts].name)
+		nopts++;
+	ov = calloc(nopts + 1, sizeof *ov);
+	pos = calloc((size_t)(argc - i) + 1, sizeof *pos);
+	if (ov == NULL || pos == NULL) {
+		rc = cli_error(1, "out of memory");
+		goto out;
+	}
+	if ((rc = parse_args(e, argc - i, argv + i, ov, pos, &npos)) != 0)
+		goto out;
+	if ((e->flags & CMD_STORE) && (rc = open_store(&c)) != 0)
+		goto out;
+	rc = e->exec(&c, e, npos, pos, ov);
+	if (fflush(stdout) != 0 && rc == 0)
+		rc = cli_error(1, "writing the output failed: %s", strerror(errno));
+out:
+	dbk_store_close(c.store);
+	dbk_error_clear(&c.err);
+	for (size_t k = 0; ov != NULL && k < nopts; k++)
+		free(ov[k].vals);
+	free(ov);
+	free(pos);
+	free(owned);
+	return rc;
+}

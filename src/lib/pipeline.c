@@ -66,10 +66,11 @@ str_i64(const char *s, int64_t dflt)
 	return v;
 }
 
+/* A moment in the normaliser's canonical input form, "@<seconds>". */
 static void
-fmt_i64(char buf[24], int64_t v)
+fmt_at(char buf[24], int64_t v)
 {
-	snprintf(buf, 24, "%" PRId64, v);
+	snprintf(buf, 24, "@%" PRId64, v);
 }
 
 /* Look up an input field's value by name (NULL when absent). */
@@ -113,14 +114,41 @@ normalize_one(struct dbk_txn *t, enum dbk_type type, const char *field,
 	return dbki_normalize(t->s, dbk_field_lookup(type, field), in, out, err);
 }
 
+
+/* When something happened: the given text (validated) or now, not in the
+ * future; *secs gets Unix seconds and buf the canonical "@<seconds>". */
+static int
+moment(struct dbk_txn *t, enum dbk_type type, const char *field,
+    const char *given, const char *what, int64_t *secs, char buf[24],
+    struct dbk_error *err)
+{
+	int64_t now = dbki_now(t->s);
+	char *canon = NULL;
+	int rc;
+
+	*secs = now;
+	if (given != NULL && *given != '\0') {
+		if ((rc = normalize_one(t, type, field, given, &canon, err)) != 0)
+			return rc;
+		*secs = str_i64(canon, now);
+		free(canon);
+		if (*secs > now + FUTURE_SLACK)
+			return dbki_error_set(err, DBK_EINVAL,
+			    "the %s '%s' lies in the future", what, given);
+	}
+	fmt_at(buf, *secs);
+	return 0;
+}
+
 int
 dbk_customer_add(struct dbk_txn *t, const struct dbk_field *f, size_t n,
     struct dbk_id *out, struct dbk_error *err)
 {
 	struct dbk_field extra[4], *all = NULL;
 	struct dbk_id id, sid;
-	char now[24], *lead_at = NULL, idhex[DBK_ID_HEX];
+	char lead_at[24], idhex[DBK_ID_HEX];
 	const char *given = input(f, n, "lead_at");
+	int64_t secs;
 	size_t total;
 	int rc;
 
@@ -131,19 +159,9 @@ dbk_customer_add(struct dbk_txn *t, const struct dbk_field *f, size_t n,
 			return dbki_error_set(err, DBK_EINVAL,
 			    "field '%s' is set by dealbook, not by hand", f[i].name);
 	}
-	fmt_i64(now, dbki_now(t->s));
-	if (given != NULL && *given != '\0') {
-		if ((rc = normalize_one(t, DBK_T_CUSTOMER, "lead_at", given,
-		    &lead_at, err)) != 0)
-			return rc;
-		if (str_i64(lead_at, 0) > dbki_now(t->s) + FUTURE_SLACK) {
-			rc = dbki_error_set(err, DBK_EINVAL,
-			    "the lead date '%s' lies in the future", given);
-			goto out;
-		}
-	} else if ((lead_at = strdup(now)) == NULL) {
-		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
-	}
+	if ((rc = moment(t, DBK_T_CUSTOMER, "lead_at", given, "lead date",
+	    &secs, lead_at, err)) != 0)
+		return rc;
 	extra[0] = (struct dbk_field){ "lead_at", lead_at };
 	extra[1] = (struct dbk_field){ "owner", t->s->member };
 	extra[2] = (struct dbk_field){ "stage", "lead" };
@@ -170,7 +188,6 @@ dbk_customer_add(struct dbk_txn *t, const struct dbk_field *f, size_t n,
 		*out = id;
 out:
 	free(all);
-	free(lead_at);
 	return rc;
 }
 
@@ -200,7 +217,7 @@ dbk_log_add(struct dbk_txn *t, const struct dbk_id *cid,
 	struct dbk_record *c = NULL;
 	struct dbk_field extra[3], *all = NULL;
 	struct dbk_id iid, oid;
-	char chex[DBK_ID_HEX], ihex[DBK_ID_HEX], *at = NULL;
+	char chex[DBK_ID_HEX], ihex[DBK_ID_HEX], at[24];
 	const char *given = input(f, n, "at");
 	int64_t when, now = dbki_now(t->s), last;
 	size_t total;
@@ -217,24 +234,9 @@ dbk_log_add(struct dbk_txn *t, const struct dbk_id *cid,
 			goto out;
 		}
 	}
-	if (given != NULL && *given != '\0') {
-		if ((rc = normalize_one(t, DBK_T_INTERACTION, "at", given, &at,
-		    err)) != 0)
-			goto out;
-	} else {
-		char buf[24];
-		fmt_i64(buf, now);
-		if ((at = strdup(buf)) == NULL) {
-			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
-			goto out;
-		}
-	}
-	when = str_i64(at, now);
-	if (when > now + FUTURE_SLACK) {
-		rc = dbki_error_set(err, DBK_EINVAL,
-		    "the interaction time '%s' lies in the future", given);
+	if ((rc = moment(t, DBK_T_INTERACTION, "at", given, "interaction time",
+	    &when, at, err)) != 0)
 		goto out;
-	}
 	islate = now - when > LATE_AFTER;
 	dbk_id_format(cid, chex);
 	extra[0] = (struct dbk_field){ "customer", chex };
@@ -254,13 +256,13 @@ dbk_log_add(struct dbk_txn *t, const struct dbk_id *cid,
 	for (size_t i = 0; i < nobj; i++) {
 		struct dbk_field of[] = {
 			{ "customer", chex }, { "interaction", ihex },
-			{ "text", obj[i] }, { "resolved", "0" },
+			{ "text", obj[i] }, { "resolved", "0" }, { "at", at },
 		};
 		if (obj[i] == NULL || obj[i][0] == '\0') {
 			rc = dbki_error_set(err, DBK_EINVAL, "an empty objection");
 			goto out;
 		}
-		if ((rc = dbki_record_create(t, DBK_T_OBJECTION, of, 4, 1, &oid,
+		if ((rc = dbki_record_create(t, DBK_T_OBJECTION, of, 5, 1, &oid,
 		    err)) != 0)
 			goto out;
 	}
@@ -269,9 +271,9 @@ dbk_log_add(struct dbk_txn *t, const struct dbk_id *cid,
 		if (comp != NULL && *comp != '\0') {
 			struct dbk_field cf[] = {
 				{ "customer", chex }, { "interaction", ihex },
-				{ "name", comp },
+				{ "name", comp }, { "at", at },
 			};
-			if ((rc = dbki_record_create(t, DBK_T_COMPETITOR, cf, 3, 1,
+			if ((rc = dbki_record_create(t, DBK_T_COMPETITOR, cf, 4, 1,
 			    &oid, err)) != 0)
 				goto out;
 		}
@@ -294,7 +296,6 @@ dbk_log_add(struct dbk_txn *t, const struct dbk_id *cid,
 		*late = islate;
 out:
 	free(all);
-	free(at);
 	dbk_record_free(c);
 	return rc;
 }
@@ -399,7 +400,8 @@ dbk_stage_set(struct dbk_txn *t, const struct dbk_id *cid, const char *stage,
 	struct dbk_field *cu = NULL;
 	struct dbki_buf checks, missing;
 	enum dbk_stage from, to;
-	char *at = NULL, chex[DBK_ID_HEX], *prob = NULL, **chkf = NULL;
+	char at[24], chex[DBK_ID_HEX], *prob = NULL, **chkf = NULL;
+	int64_t when;
 	size_t k = 0;
 	int rc, forced = 0;
 
@@ -485,20 +487,9 @@ dbk_stage_set(struct dbk_txn *t, const struct dbk_id *cid, const char *stage,
 		}
 		forced = 1;
 	}
-	if (o->at != NULL && *o->at != '\0') {
-		if ((rc = normalize_one(t, DBK_T_STAGE, "at", o->at, &at, err)) != 0)
-			goto out;
-		if (str_i64(at, 0) > dbki_now(t->s) + FUTURE_SLACK) {
-			rc = dbki_error_set(err, DBK_EINVAL,
-			    "the stage date '%s' lies in the future", o->at);
-			goto out;
-		}
-	} else {
-		char buf[24];
-		fmt_i64(buf, dbki_now(t->s));
-		if ((at = strdup(buf)) == NULL)
-			goto nomem;
-	}
+	if ((rc = moment(t, DBK_T_STAGE, "at", o->at, "stage date", &when, at,
+	    err)) != 0)
+		goto out;
 	if (o->probability != NULL &&
 	    (rc = normalize_one(t, DBK_T_STAGE, "probability", o->probability,
 	    &prob, err)) != 0)
@@ -557,7 +548,6 @@ out:
 			free(chkf[i]);
 	free(chkf);
 	free(cu);
-	free(at);
 	free(prob);
 	dbki_buf_free(&checks);
 	dbki_buf_free(&missing);
@@ -638,7 +628,7 @@ dbk_objection_resolve(struct dbk_txn *t, const struct dbk_id *oid,
 		    "objection '%.8s' is already resolved", hex);
 	}
 	dbk_record_free(o);
-	fmt_i64(now, dbki_now(t->s));
+	fmt_at(now, dbki_now(t->s));
 	{
 		struct dbk_field f[] = {
 			{ "resolved", "1" }, { "resolved_at", now },
@@ -696,7 +686,10 @@ dbk_event_time(const struct dbk_record *r)
 	switch (dbk_record_type(r)) {
 	case DBK_T_INTERACTION:
 	case DBK_T_STAGE:
-		return str_i64(dbk_record_str(r, "at"), 0);
+	case DBK_T_OBJECTION:
+	case DBK_T_COMPETITOR:
+		return str_i64(dbk_record_str(r, "at"),
+		    str_i64(dbk_record_str(r, "created"), 0));
 	case DBK_T_DEAL:
 		return date_time(dbk_record_str(r, "signed"));
 	case DBK_T_PAYMENT:

@@ -87,6 +87,7 @@ static const struct dbk_fielddef interaction_fields[] = {
 
 static const struct dbk_fielddef objection_fields[] = {
 	COMMON,
+	{ "at", DBK_K_DATETIME, 0, "raised at", "提出時間" },
 	{ "category", DBK_K_TEXT, 0, "category", "類別" },
 	{ "customer", DBK_K_REF, R, "customer", "客戶" },
 	{ "interaction", DBK_K_REF, 0, "raised in", "來源溝通" },
@@ -98,6 +99,7 @@ static const struct dbk_fielddef objection_fields[] = {
 
 static const struct dbk_fielddef competitor_fields[] = {
 	COMMON,
+	{ "at", DBK_K_DATETIME, 0, "seen at", "時間" },
 	{ "customer", DBK_K_REF, R, "customer", "客戶" },
 	{ "interaction", DBK_K_REF, 0, "seen in", "來源溝通" },
 	{ "name", DBK_K_TEXT, R, "competitor", "競爭對手" },
@@ -305,7 +307,12 @@ dbki_normalize(struct dbk_store *s, const struct dbk_fielddef *fd,
 		n = (int)strlen(buf);
 		break;
 	case DBK_K_DATETIME:
-		if (dbk_parse_datetime(in, now, &v) != 0)
+		/* "@<seconds>" is the library's own canonical input. */
+		if (in[0] == '@') {
+			if (dbk_parse_int(in + 1, 0, INT64_C(253402300799), &v) != 0)
+				return dbki_error_set(err, DBK_EINVAL,
+				    "invalid timestamp '%s' for %s", in, fd->name);
+		} else if (dbk_parse_datetime(in, now, &v) != 0)
 			return dbki_error_set(err, DBK_EINVAL,
 			    "invalid date and time '%s' for %s (expected "
 			    "YYYY-MM-DD or YYYY-MM-DD HH:MM)", in, fd->name);

@@ -1,0 +1,111 @@
+/*
+ * cli.h -- what the dealbook program's files share: the command table,
+ * the option parser, passphrase input, and value formatting.
+ */
+#ifndef DEALBOOK_CLI_H
+#define DEALBOOK_CLI_H
+
+#include <stdio.h>
+
+#include "dealbook/dealbook.h"
+#include "table.h"
+
+#define EXIT_USAGE 2
+
+struct cli {
+	const char *store_path;
+	enum tbl_format fmt;
+	int zh;            /* --lang zh */
+	int reveal;
+	const char *passfile;
+	struct dbk_store *store;
+	struct dbk_error err;
+	const struct cmd_entry *cmd;
+};
+
+struct optv;
+
+/* Command flags, checked by the dispatcher before exec runs. */
+#define CMD_STORE  0x01u /* open and unlock the store first */
+
+struct opt {
+	const char *name;   /* long name without "--" */
+	const char *arg;    /* argument placeholder, NULL for a flag */
+	int repeat;         /* may be given several times */
+	const char *help;
+};
+
+struct cmd_entry {
+	const char *group;  /* "customer" */
+	const char *verb;   /* "add", or NULL for one-word commands */
+	const char *args;   /* positional usage: "<name>" */
+	int min_pos, max_pos;
+	const struct opt *opts; /* NULL-name terminated, or NULL */
+	unsigned flags;
+	const char *help;
+	const char *example;
+	int (*exec)(struct cli *c, const struct cmd_entry *e, int npos,
+	    char **pos, struct optv *ov);
+};
+
+/* Parsed values of one command's options, parallel to e->opts. */
+struct optv {
+	const char *val;    /* last value, or "" for a flag that is set */
+	const char **vals;  /* every value of a repeatable option */
+	size_t n;
+};
+
+extern const struct cmd_entry *const cli_commands[];
+
+/* Find an option's parsed value by name (NULL if absent). */
+const char *opt_get(const struct cmd_entry *e, struct optv *ov,
+    const char *name);
+const struct optv *opt_all(const struct cmd_entry *e, struct optv *ov,
+    const char *name);
+int opt_has(const struct cmd_entry *e, struct optv *ov, const char *name);
+
+/* Print "usage: dealbook ..." for a command to fp. */
+void cli_usage(FILE *fp, const struct cmd_entry *e);
+void cli_help(FILE *fp, const struct cmd_entry *e);
+
+/* Report a library failure on stderr and return the exit code. */
+int cli_fail(struct cli *c, int rc);
+/* Report a usage error (exit 2). */
+int cli_usage_error(const struct cmd_entry *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Report an error with its own exit code. */
+int cli_error(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Read a passphrase: --passphrase-file, $DEALBOOK_PASSPHRASE, else the
+ * terminal without echo (twice when confirm).  Secure memory; free with
+ * dbk_secure_free.  envname/fileopt choose the sources (for passwd's
+ * new passphrase).  Returns 0 or an exit code after printing. */
+int cli_read_pass(const char *file, const char *envname, const char *prompt,
+    int confirm, char **pass, size_t *len);
+
+/* Formatting of field values for display.  Returns a malloc'd string or
+ * NULL for "no value".  machine: canonical forms for JSON/CSV. */
+char *cli_value(struct cli *c, const struct dbk_record *r, const char *field);
+/* The same for a raw canonical value of a field (history). */
+char *cli_format(struct cli *c, enum dbk_type t, const char *field,
+    const char *value, int state);
+/* Heading for a field: label in the chosen language. */
+const char *cli_label(struct cli *c, enum dbk_type t, const char *field);
+/* 8-digit short id. */
+void cli_short_id(const struct dbk_id *id, char out[9]);
+/* A customer's code, else its short id (malloc'd). */
+char *cli_customer_ref(const struct dbk_record *r);
+int cli_machine(const struct cli *c);
+/* Format a money value (canonical minor units string). */
+char *cli_money(struct cli *c, const char *minor);
+/* Format a datetime (Unix seconds string). */
+char *cli_datetime(struct cli *c, const char *secs);
+
+/* Print a single record as a field/value table or a JSON object. */
+int cli_print_record(struct cli *c, const struct dbk_record *r);
+/* Print "added <type> <id>" or a JSON object {"id":..., "type":...}. */
+void cli_print_added(struct cli *c, const char *type, const struct dbk_id *id,
+    const char *extra);
+
+#endif
