@@ -662,9 +662,7 @@ stage_input(const struct gen_plan *p, const struct gen_event *e,
 		break;
 	}
 	if (below(&s, 100) < 30)
-		in->f[0].value = PICK(&s, notes); /* carried as the note */
-	else
-		in->f[0].value = NULL;
+		in->note = PICK(&s, notes);
 	in->when = put_utc(in, e->at);
 	return rc || in->stage == NULL || in->when == NULL ? -1 : 0;
 }
@@ -708,6 +706,7 @@ gen_input(const struct gen_plan *p, const struct gen_event *e,
 	in->amount = NULL;
 	in->date = NULL;
 	in->when = NULL;
+	in->note = NULL;
 	in->used = 0;
 	switch (e->kind) {
 	case GEN_CUSTOMER:
@@ -767,7 +766,7 @@ apply(struct dbk_txn *t, struct load_ctx *c, const struct gen_event *e,
 	case GEN_STAGE: {
 		struct dbk_stage_opts o = {
 			.at = in->when, .checks = in->checks,
-			.nchecks = in->nchecks, .note = in->f[0].value, .force = 1,
+			.nchecks = in->nchecks, .note = in->note, .force = 1,
 		};
 		return dbk_stage_set(t, &c->cid[e->cust], in->stage, &o, &res, err);
 	}
@@ -833,8 +832,15 @@ gen_load(struct dbk_store *s, const struct gen_plan *p, size_t batch,
 	st->records = gen_plan_records(p);
 out:
 	dbk_store_set_clock(s, 0);
-	if (rc == DBK_EINVAL && c.bad_input && err != NULL && err->msg == NULL)
+	if (rc == DBK_ENOMEM && err != NULL && err->msg == NULL)
 		err->code = rc;
+	if (c.bad_input && err != NULL) {
+		/* Not the library's error: a value outgrew its buffer. */
+		dbk_error_clear(err);
+		err->code = rc;
+		err->msg = strdup("the generator built a value too long for "
+		    "its buffer (a bug in tools/gen.c)");
+	}
 	free(c.cid);
 	free(c.did);
 	free(c.in);

@@ -74,6 +74,7 @@ struct gen_input {
 	const char *amount;  /* GEN_DEAL, GEN_PAYMENT */
 	const char *date;    /* GEN_DEAL signed on, GEN_PAYMENT received on */
 	const char *when;    /* GEN_STAGE at */
+	const char *note;    /* GEN_STAGE note, or NULL */
 	char buf[3072];
 	size_t used;
 };

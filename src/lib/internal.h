@@ -174,6 +174,10 @@ static inline uint64_t dbki_rd_le64(const uint8_t *p)
 	return v;
 }
 
+/* Test hook: re-wrap the DEK under any Argon2id parameters (no floor). */
+int dbki_store_rewrap_raw(struct dbk_store *s, const char *pass, size_t len,
+    uint64_t ops, size_t mem, struct dbk_error *err) DBK_WUR;
+
 /* ---- restricted fields (crypto.c) ---- */
 /* Encrypt a sensitive value: "R1.<epoch>.<b64>" with the symmetric key
  * when held, else "S1.<epoch>.<b64>" sealed to the public half.  AD binds

@@ -1118,6 +1118,21 @@ dbk_store_passwd(struct dbk_store *s, const char *newpass, size_t newlen,
 	return dbk_store_write(s, passwd_txn, &c, err);
 }
 
+/* Test hook (internal): re-wrap under arbitrary Argon2id parameters, with
+ * no floor, so tests can build a store a release build must refuse. */
+int
+dbki_store_rewrap_raw(struct dbk_store *s, const char *pass, size_t len,
+    uint64_t ops, size_t mem, struct dbk_error *err)
+{
+	uint8_t hdr[HDR_LEN];
+	struct passwd_ctx c = { hdr };
+	int rc;
+
+	if ((rc = wrap_dek(s, hdr, pass, len, ops, mem, err)) != 0)
+		return rc;
+	return dbk_store_write(s, passwd_txn, &c, err);
+}
+
 char *
 dbk_store_identity(const struct dbk_store *s)
 {

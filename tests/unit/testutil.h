@@ -211,10 +211,10 @@ tu_commit(struct dbk_txn *t)
 } while (0)
 
 /* Assert a failure with this code, and that the message is set. */
-#define TU_FAILS(call, code, errp) do {					\
+#define TU_FAILS(call, want, errp) do {					\
 	int rc_ = (call);						\
-	assert_int_equal(rc_, (code));					\
-	assert_int_equal((errp)->code, (code));				\
+	assert_int_equal(rc_, (want));					\
+	assert_int_equal((errp)->code, (want));				\
 	assert_non_null((errp)->msg);					\
 } while (0)
 
