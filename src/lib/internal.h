@@ -110,7 +110,13 @@ struct dbk_store {
 	size_t kdf_mem;
 	int64_t clock_override;
 	size_t mapsize;
+	int guarded;                /* keys are PROT_NONE outside transactions */
 };
+
+/* Make the key pages readable for a transaction, and inaccessible again
+ * after it (R21): a stray read of a key outside a transaction faults. */
+void dbki_keys_open(struct dbk_store *s);
+void dbki_keys_close(struct dbk_store *s);
 
 struct dbk_txn {
 	struct dbk_store *s;

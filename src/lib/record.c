@@ -629,6 +629,7 @@ code_key(struct dbk_store *s, const char *code, uint8_t out[16])
 	for (size_t i = a; i < n; i++)
 		tmp[i - a] = (char)tolower((unsigned char)code[i]);
 	dbk_crypto_index_hash(out, (const uint8_t *)tmp, n - a, s->sec->idxkey);
+	sodium_memzero(tmp, n - a);
 	free(tmp);
 	return 0;
 }

@@ -327,6 +327,28 @@ save_counter(struct dbk_txn *t, const char *name, uint64_t v,
 	return dbki_put(t, DBI_META, name, strlen(name), b, 8, 0, err);
 }
 
+/* ---- key guarding ---- */
+
+void
+dbki_keys_open(struct dbk_store *s)
+{
+	if (!s->guarded)
+		return;
+	(void)sodium_mprotect_readonly(s->sec);
+	if (s->rkeys != NULL)
+		(void)sodium_mprotect_readonly(s->rkeys);
+}
+
+void
+dbki_keys_close(struct dbk_store *s)
+{
+	if (!s->guarded)
+		return;
+	(void)sodium_mprotect_noaccess(s->sec);
+	if (s->rkeys != NULL)
+		(void)sodium_mprotect_noaccess(s->rkeys);
+}
+
 /* ---- transactions ---- */
 
 int
@@ -345,10 +367,12 @@ dbk_txn_begin(struct dbk_store *s, int write, struct dbk_txn **out,
 		free(t);
 		return dbki_error_lmdb(err, mrc, "starting a transaction");
 	}
+	dbki_keys_open(s);
 	if (write) {
 		if ((rc = load_counter(t, "clock", &t->hlc, err)) != 0 ||
 		    (rc = load_counter(t, "seq", &t->seq, err)) != 0) {
 			mdb_txn_abort(t->t);
+			dbki_keys_close(s);
 			free(t);
 			return rc;
 		}
@@ -368,10 +392,12 @@ dbk_txn_commit(struct dbk_txn *t, struct dbk_error *err)
 		rc = save_counter(t, "seq", t->seq, err);
 	if (rc != 0) {
 		mdb_txn_abort(t->t);
+		dbki_keys_close(t->s);
 		free(t);
 		return rc;
 	}
 	mrc = mdb_txn_commit(t->t);
+	dbki_keys_close(t->s);
 	free(t);
 	if (mrc != 0)
 		return dbki_error_lmdb(err, mrc, "committing");
@@ -384,6 +410,7 @@ dbk_txn_abort(struct dbk_txn *t)
 	if (t == NULL)
 		return;
 	mdb_txn_abort(t->t);
+	dbki_keys_close(t->s);
 	free(t);
 }
 
@@ -1071,6 +1098,8 @@ dbk_store_open(const char *path, const char *pass, size_t passlen,
 	}
 	if ((rc = dbk_store_read(s, open_txn, NULL, err)) != 0)
 		goto out;
+	s->guarded = 1;
+	dbki_keys_close(s);
 	*out = s;
 	s = NULL;
 out:
@@ -1113,7 +1142,10 @@ dbk_store_passwd(struct dbk_store *s, const char *newpass, size_t newlen,
 		ops = kdf_levels[kdf].ops;
 		mem = kdf_levels[kdf].mem;
 	}
-	if ((rc = wrap_dek(s, hdr, newpass, newlen, ops, mem, err)) != 0)
+	dbki_keys_open(s);
+	rc = wrap_dek(s, hdr, newpass, newlen, ops, mem, err);
+	dbki_keys_close(s);
+	if (rc != 0)
 		return rc;
 	return dbk_store_write(s, passwd_txn, &c, err);
 }
@@ -1128,7 +1160,10 @@ dbki_store_rewrap_raw(struct dbk_store *s, const char *pass, size_t len,
 	struct passwd_ctx c = { hdr };
 	int rc;
 
-	if ((rc = wrap_dek(s, hdr, pass, len, ops, mem, err)) != 0)
+	dbki_keys_open(s);
+	rc = wrap_dek(s, hdr, pass, len, ops, mem, err);
+	dbki_keys_close(s);
+	if (rc != 0)
 		return rc;
 	return dbk_store_write(s, passwd_txn, &c, err);
 }
@@ -1170,10 +1205,15 @@ dbk_store_minor_digits(const struct dbk_store *s)
 int
 dbk_store_has_restricted(const struct dbk_store *s)
 {
+	int has = 0;
+
+	/* The keyring pages are guarded outside transactions. */
+	dbki_keys_open((struct dbk_store *)s);
 	for (size_t i = 0; i < s->nrkeys; i++)
 		if (s->rkeys[i].epoch == s->rk_current)
-			return s->rkeys[i].has_sk;
-	return 0;
+			has = s->rkeys[i].has_sk;
+	dbki_keys_close((struct dbk_store *)s);
+	return has;
 }
 
 const char *
