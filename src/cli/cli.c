@@ -264,6 +264,14 @@ cli_short_id(const struct dbk_id *id, char out[9])
 	out[8] = '\0';
 }
 
+void
+cli_id(const struct cli *c, const struct dbk_id *id, char out[DBK_ID_HEX])
+{
+	dbk_id_format(id, out);
+	if (!cli_machine(c))
+		out[8] = '\0';
+}
+
 char *
 cli_customer_ref(const struct dbk_record *r)
 {

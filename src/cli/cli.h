@@ -94,6 +94,8 @@ char *cli_format(struct cli *c, enum dbk_type t, const char *field,
 const char *cli_label(struct cli *c, enum dbk_type t, const char *field);
 /* 8-digit short id. */
 void cli_short_id(const struct dbk_id *id, char out[9]);
+/* An id for listings: 8 digits for people, all 32 in JSON and CSV. */
+void cli_id(const struct cli *c, const struct dbk_id *id, char out[DBK_ID_HEX]);
 /* A customer's code, else its short id (malloc'd). */
 char *cli_customer_ref(const struct dbk_record *r);
 int cli_machine(const struct cli *c);

@@ -243,7 +243,7 @@ list_cb(struct dbk_record *r, void *vctx)
 		"code", "name", "industry", "stage", "owner", "last_contact",
 		"next_due", "expected",
 	};
-	char *vals[10] = { 0 }, sid[9], pct[8];
+	char *vals[10] = { 0 }, sid[DBK_ID_HEX], pct[8];
 	const char *row[10];
 	const char *v;
 
@@ -261,7 +261,7 @@ list_cb(struct dbk_record *r, void *vctx)
 		return 0;
 	if (l->stalled > 0 && !dbk_customer_stalled(r, l->now, l->stalled))
 		return 0;
-	cli_short_id(dbk_record_id(r), sid);
+	cli_id(l->c, dbk_record_id(r), sid);
 	row[0] = sid;
 	for (size_t i = 0; i < 8; i++) {
 		vals[i] = cli_value(l->c, r, fields[i]);
@@ -466,10 +466,10 @@ contact_cb(struct dbk_record *r, void *vctx)
 	struct contact_ctx *l = vctx;
 	static const char *const fields[] = { "name", "title", "role", "phone",
 		"email" };
-	char *vals[5], sid[9];
+	char *vals[5], sid[DBK_ID_HEX];
 	const char *row[6];
 
-	cli_short_id(dbk_record_id(r), sid);
+	cli_id(l->c, dbk_record_id(r), sid);
 	row[0] = sid;
 	for (size_t i = 0; i < 5; i++) {
 		vals[i] = cli_value(l->c, r, fields[i]);

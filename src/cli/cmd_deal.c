@@ -104,18 +104,19 @@ row_cb(struct dbk_record *r, void *vctx)
 {
 	struct deal_ctx *d = vctx;
 	const char *cust = dbk_record_str(r, "customer");
-	char sid[9], *amount = cli_value(d->c, r, "amount");
+	char sid[DBK_ID_HEX], *amount = cli_value(d->c, r, "amount");
 	char *date = cli_value(d->c, r, d->type == DBK_T_DEAL ? "signed" : "at");
-	char dsid[9] = "";
+	char dsid[DBK_ID_HEX] = "";
+	int w = cli_machine(d->c) ? 32 : 8;
 	const char *row[4];
 
-	cli_short_id(dbk_record_id(r), sid);
+	cli_id(d->c, dbk_record_id(r), sid);
 	if (d->type == DBK_T_PAYMENT) {
 		const char *deal = dbk_record_str(r, "deal");
 		if (deal != NULL)
-			snprintf(dsid, sizeof dsid, "%.8s", deal);
+			snprintf(dsid, sizeof dsid, "%.*s", w, deal);
 	} else if (cust != NULL) {
-		snprintf(dsid, sizeof dsid, "%.8s", cust);
+		snprintf(dsid, sizeof dsid, "%.*s", w, cust);
 	}
 	row[0] = sid;
 	row[1] = dsid;

@@ -247,12 +247,12 @@ static int
 obj_cb(struct dbk_record *r, void *vctx)
 {
 	struct obj_ctx *o = vctx;
-	char sid[9], *text = cli_value(o->c, r, "text");
+	char sid[DBK_ID_HEX], *text = cli_value(o->c, r, "text");
 	char *resolved = cli_value(o->c, r, "resolved");
 	char *resp = cli_value(o->c, r, "response");
 	const char *row[4] = { sid, text, resolved, resp };
 
-	cli_short_id(dbk_record_id(r), sid);
+	cli_id(o->c, dbk_record_id(r), sid);
 	if (tbl_add_row(o->tb, row) != 0)
 		o->oom = 1;
 	free(text);
@@ -394,12 +394,12 @@ exec_timeline_print(struct cli *c, struct dbk_list *l)
 		return cli_error(1, "out of memory");
 	for (size_t i = 0; i < l->n; i++) {
 		struct dbk_record *r = l->r[i];
-		char secs[24], *when, *what, sid[9];
+		char secs[24], *when, *what, sid[DBK_ID_HEX];
 		const char *row[4];
 		snprintf(secs, sizeof secs, "%lld", (long long)dbk_event_time(r));
 		when = cli_datetime(c, secs);
 		what = describe(c, r);
-		cli_short_id(dbk_record_id(r), sid);
+		cli_id(c, dbk_record_id(r), sid);
 		row[0] = when;
 		row[1] = dbk_type_name(dbk_record_type(r));
 		row[2] = sid;
