@@ -79,6 +79,11 @@ int dbk_store_open(const char *path, const char *pass, size_t passlen,
     struct dbk_store **out, struct dbk_error *err)
 	__attribute__((warn_unused_result));
 
+/* Warnings found at open (not errors: the store is usable). */
+#define DBK_W_REMOTE_FS 0x01u /* on NFS, CIFS, FUSE...: locking and mmap
+                                 coherence are not guaranteed (R19) */
+unsigned dbk_store_warnings(const struct dbk_store *s);
+
 /* Close and wipe every key.  Accepts NULL. */
 void dbk_store_close(struct dbk_store *s);
 

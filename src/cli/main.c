@@ -238,6 +238,11 @@ open_store(struct cli *c)
 	dbk_secure_free(pass);
 	if (rc != 0)
 		return cli_fail(c, rc);
+	if (dbk_store_warnings(c->store) & DBK_W_REMOTE_FS)
+		fprintf(stderr, "dealbook: warning: the store '%s' is on a network "
+		    "or FUSE filesystem, where its locking is not reliable; keep "
+		    "it on a local disk and sync with bundles instead\n",
+		    c->store_path);
 #ifdef DBK_TESTING
 	{
 		/* Test builds only: a fixed clock for deterministic tests. */

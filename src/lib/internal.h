@@ -111,6 +111,7 @@ struct dbk_store {
 	int64_t clock_override;
 	size_t mapsize;
 	int guarded;                /* keys are PROT_NONE outside transactions */
+	unsigned warnings;          /* DBK_W_* found at open */
 };
 
 /* Make the key pages readable for a transaction, and inaccessible again

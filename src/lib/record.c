@@ -366,9 +366,13 @@ dbki_record_decode(struct dbk_store *s, enum dbk_type type,
 		goto nomem;
 	cJSON_ArrayForEach(it, ro) {
 		uint8_t rep[8];
+		size_t before = r->nreps;
 		if (!cJSON_IsString(it) || dbki_unhex(rep, 8, it->valuestring) != 0)
 			goto bad;
-		if (replica_index(r, rep) != (int)r->nreps - 1)
+		/* A new replica gets index `before`; a duplicate gets its
+		 * earlier one (comparing with nreps - 1 after the call let a
+		 * repeat of the previous entry through). */
+		if (replica_index(r, rep) != (int)before)
 			goto bad; /* a duplicate replica, or out of memory */
 	}
 	cJSON_ArrayForEach(it, fo) {

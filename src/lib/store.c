@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -499,6 +500,51 @@ dbk_store_exists(const char *path)
 	ok = stat(p, &st) == 0;
 	free(p);
 	return ok;
+}
+
+/* Filesystems whose locking or mmap coherence LMDB cannot rely on. */
+static int
+remote_fs(const char *path)
+{
+	static const long magics[] = {
+		0x6969,      /* NFS */
+		0xff534d42,  /* CIFS */
+		0xfe534d42,  /* SMB2 */
+		0x517b,      /* SMB */
+		0x65735546,  /* FUSE (sshfs, cloud drives) */
+		0x564c,      /* NCP */
+		0x5346414f,  /* AFS */
+		0x73757245,  /* Coda */
+		0x19830326,  /* fhgfs/BeeGFS */
+		0x47504653,  /* GPFS */
+		0x0bd00bd0,  /* Lustre */
+		0x6b414653,  /* AFS (kAFS) */
+		0x01021997,  /* 9p (v9fs) */
+	};
+	struct statfs sf;
+	long magic;
+
+	if (statfs(path, &sf) != 0)
+		return 0;
+	magic = (long)sf.f_type;
+#ifdef DBK_TESTING
+	{
+		/* Tests pretend to be on a given filesystem. */
+		const char *m = getenv("DEALBOOK_TEST_FSMAGIC");
+		if (m != NULL && *m != '\0')
+			magic = strtol(m, NULL, 0);
+	}
+#endif
+	for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
+		if ((magic & 0xffffffffL) == magics[i])
+			return 1;
+	return 0;
+}
+
+unsigned
+dbk_store_warnings(const struct dbk_store *s)
+{
+	return s->warnings;
 }
 
 static int
@@ -1100,6 +1146,8 @@ dbk_store_open(const char *path, const char *pass, size_t passlen,
 		goto out;
 	s->guarded = 1;
 	dbki_keys_close(s);
+	if (remote_fs(s->path))
+		s->warnings |= DBK_W_REMOTE_FS;
 	*out = s;
 	s = NULL;
 out:
