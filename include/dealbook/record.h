@@ -46,6 +46,10 @@ enum dbk_kind {
 #define DBK_F_REQUIRED  0x02u /* must be present at creation */
 #define DBK_F_SYSTEM    0x04u /* set by the library, not by --set */
 #define DBK_F_UNIQUE    0x08u /* indexed and unique (customer code) */
+#define DBK_F_DERIVED   0x10u /* follows other records (a customer's stage
+                                 follows its stage records): superseded
+                                 values are not kept in history, the
+                                 records they follow are */
 
 struct dbk_fielddef {
 	const char *name;

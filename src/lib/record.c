@@ -1142,7 +1142,8 @@ record_update(struct dbk_txn *t, const struct dbk_id *id,
 			free(canon);
 			continue;
 		}
-		if (at >= 0 && (rc = hist_put(t, r, &r->f[at], err)) != 0) {
+		if (at >= 0 && !(fd->flags & DBK_F_DERIVED) &&
+		    (rc = hist_put(t, r, &r->f[at], err)) != 0) {
 			free(canon);
 			goto out;
 		}

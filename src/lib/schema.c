@@ -14,6 +14,7 @@
 #define R DBK_F_REQUIRED
 #define Y DBK_F_SYSTEM
 #define U DBK_F_UNIQUE
+#define D (DBK_F_SYSTEM | DBK_F_DERIVED)
 
 /* Every type carries created/by (system) and _del (tombstone). */
 #define COMMON \
@@ -24,37 +25,37 @@
 static const struct dbk_fielddef customer_fields[] = {
 	COMMON,
 	{ "budget", DBK_K_MONEY, S, "budget", "預算" },
-	{ "chk_acceptance", DBK_K_TEXT, Y, "check: solution acceptance", "評估：方案認可度" },
-	{ "chk_authority", DBK_K_TEXT, Y, "check: decision authority", "評估：決策權" },
-	{ "chk_budget", DBK_K_TEXT, Y, "check: budget", "評估：預算" },
-	{ "chk_decision_chain", DBK_K_TEXT, Y, "check: decision chain", "評估：決策鏈" },
-	{ "chk_need", DBK_K_TEXT, Y, "check: need", "評估：需求" },
-	{ "chk_need_clarity", DBK_K_TEXT, Y, "check: need clarity", "評估：需求明確度" },
-	{ "chk_need_match", DBK_K_TEXT, Y, "check: need match", "評估：需求匹配度" },
-	{ "chk_payment_plan", DBK_K_TEXT, Y, "check: payment plan", "評估：回款計劃" },
-	{ "chk_price_sensitivity", DBK_K_TEXT, Y, "check: price sensitivity", "評估：價格敏感度" },
-	{ "chk_satisfaction", DBK_K_TEXT, Y, "check: satisfaction", "評估：滿意度" },
-	{ "chk_signing_risk", DBK_K_TEXT, Y, "check: signing risk", "評估：簽約風險" },
-	{ "chk_terms", DBK_K_TEXT, Y, "check: contract terms", "評估：合同條款" },
+	{ "chk_acceptance", DBK_K_TEXT, D, "check: solution acceptance", "評估：方案認可度" },
+	{ "chk_authority", DBK_K_TEXT, D, "check: decision authority", "評估：決策權" },
+	{ "chk_budget", DBK_K_TEXT, D, "check: budget", "評估：預算" },
+	{ "chk_decision_chain", DBK_K_TEXT, D, "check: decision chain", "評估：決策鏈" },
+	{ "chk_need", DBK_K_TEXT, D, "check: need", "評估：需求" },
+	{ "chk_need_clarity", DBK_K_TEXT, D, "check: need clarity", "評估：需求明確度" },
+	{ "chk_need_match", DBK_K_TEXT, D, "check: need match", "評估：需求匹配度" },
+	{ "chk_payment_plan", DBK_K_TEXT, D, "check: payment plan", "評估：回款計劃" },
+	{ "chk_price_sensitivity", DBK_K_TEXT, D, "check: price sensitivity", "評估：價格敏感度" },
+	{ "chk_satisfaction", DBK_K_TEXT, D, "check: satisfaction", "評估：滿意度" },
+	{ "chk_signing_risk", DBK_K_TEXT, D, "check: signing risk", "評估：簽約風險" },
+	{ "chk_terms", DBK_K_TEXT, D, "check: contract terms", "評估：合同條款" },
 	{ "business", DBK_K_TEXT, 0, "main business", "主營業務" },
 	{ "close_by", DBK_K_DATE, 0, "target close date", "目標簽約日期" },
 	{ "code", DBK_K_TEXT, U, "customer no.", "客戶編號" },
 	{ "employees", DBK_K_INT, 0, "employees", "員工數" },
 	{ "expected", DBK_K_MONEY, S, "expected first order", "預期首單金額" },
 	{ "industry", DBK_K_TEXT, 0, "industry", "行業" },
-	{ "last_contact", DBK_K_DATETIME, Y, "last contact", "最近溝通" },
+	{ "last_contact", DBK_K_DATETIME, D, "last contact", "最近溝通" },
 	{ "lead_at", DBK_K_DATETIME, 0, "lead since", "線索日期" },
 	{ "name", DBK_K_TEXT, R, "name", "客戶名稱" },
-	{ "next", DBK_K_TEXT, Y, "next action", "下一步行動" },
-	{ "next_due", DBK_K_DATE, Y, "next action due", "下一步期限" },
+	{ "next", DBK_K_TEXT, D, "next action", "下一步行動" },
+	{ "next_due", DBK_K_DATE, D, "next action due", "下一步期限" },
 	{ "owner", DBK_K_TEXT, 0, "owner", "負責人" },
 	{ "pain", DBK_K_TEXT, 0, "pain points", "需求痛點" },
 	{ "priority", DBK_K_PRIORITY, 0, "priority", "優先級" },
 	{ "probability", DBK_K_PERCENT, Y, "win probability override", "成交概率" },
 	{ "revenue", DBK_K_MONEY, S, "annual revenue", "年營收" },
-	{ "stage", DBK_K_STAGE, Y, "stage", "跟進階段" },
-	{ "stage_at", DBK_K_DATETIME, Y, "stage since", "階段日期" },
-	{ "their_next", DBK_K_TEXT, Y, "their committed next step", "客戶承諾下一步" },
+	{ "stage", DBK_K_STAGE, D, "stage", "跟進階段" },
+	{ "stage_at", DBK_K_DATETIME, D, "stage since", "階段日期" },
+	{ "their_next", DBK_K_TEXT, D, "their committed next step", "客戶承諾下一步" },
 };
 
 static const struct dbk_fielddef contact_fields[] = {
@@ -142,6 +143,7 @@ static const struct dbk_fielddef generic_fields[] = {
 #undef R
 #undef Y
 #undef U
+#undef D
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
