@@ -133,8 +133,9 @@ int dbk_resolve(struct dbk_txn *t, enum dbk_type want, const char *ref,
 typedef int (*dbk_record_fn)(struct dbk_record *r, void *ctx);
 int dbk_record_foreach(struct dbk_txn *t, enum dbk_type type, dbk_record_fn fn,
     void *ctx, struct dbk_error *err) __attribute__((warn_unused_result));
-/* The same over the live records of `type` that belong to `parent`
- * (a customer's contacts, interactions, ...; a deal's payments). */
+/* The same over the live records of `type` that belong to customer
+ * `parent` (its contacts, interactions, objections, stages, deals and
+ * payments; a payment's deal is its "deal" field). */
 int dbk_record_children(struct dbk_txn *t, const struct dbk_id *parent,
     enum dbk_type type, dbk_record_fn fn, void *ctx, struct dbk_error *err)
 	__attribute__((warn_unused_result));

@@ -364,6 +364,16 @@ dbk_txn_begin(struct dbk_store *s, int write, struct dbk_txn **out,
 	t->s = s;
 	t->write = write;
 	mrc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->t);
+	if (mrc == MDB_MAP_RESIZED) {
+		/* Another process grew the map: adopt its size and retry. */
+		MDB_envinfo info;
+		if ((mrc = mdb_env_set_mapsize(s->env, 0)) == 0 &&
+		    (mrc = mdb_env_info(s->env, &info)) == 0) {
+			s->mapsize = info.me_mapsize;
+			mrc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY,
+			    &t->t);
+		}
+	}
 	if (mrc != 0) {
 		free(t);
 		return dbki_error_lmdb(err, mrc, "starting a transaction");
@@ -641,6 +651,12 @@ env_open(struct dbk_store *s, int create, struct dbk_error *err)
 	mrc = mdb_env_open(s->env, s->path, 0, 0600);
 	if (mrc != 0)
 		return dbki_error_lmdb(err, mrc, "opening the store");
+	{
+		/* LMDB rounds the map up to the data already there. */
+		MDB_envinfo info;
+		if (mdb_env_info(s->env, &info) == 0 && info.me_mapsize > s->mapsize)
+			s->mapsize = info.me_mapsize;
+	}
 	if ((mrc = mdb_env_get_flags(s->env, &flags)) != 0)
 		return dbki_error_lmdb(err, mrc, "reading environment flags");
 	if (flags & FORBIDDEN_FLAGS)
