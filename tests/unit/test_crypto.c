@@ -176,8 +176,13 @@ seal_ok(struct dbk_store *s, const uint8_t id[16], const char *field,
 {
 	struct dbk_error err = { 0 };
 	char *out = NULL;
+	int rc;
 
-	TU_OK(dbki_field_seal(s, id, field, value, &out, &err), &err);
+	/* Outside a transaction the key pages are guarded (R21). */
+	dbki_keys_open(s);
+	rc = dbki_field_seal(s, id, field, value, &out, &err);
+	dbki_keys_close(s);
+	TU_OK(rc, &err);
 	assert_non_null(out);
 	return out;
 }
@@ -188,8 +193,12 @@ open_is(struct dbk_store *s, const uint8_t id[16], const char *field,
 {
 	struct dbk_error err = { 0 };
 	char *out = NULL;
+	int rc;
 
-	TU_OK(dbki_field_open(s, id, field, sealed, &out, &err), &err);
+	dbki_keys_open(s);
+	rc = dbki_field_open(s, id, field, sealed, &out, &err);
+	dbki_keys_close(s);
+	TU_OK(rc, &err);
 	assert_non_null(out);
 	assert_string_equal(out, want);
 	free(out);
@@ -201,8 +210,12 @@ open_fails(struct dbk_store *s, const uint8_t id[16], const char *field,
 {
 	struct dbk_error err = { 0 };
 	char *out = (char *)"untouched";
+	int rc;
 
-	TU_FAILS(dbki_field_open(s, id, field, sealed, &out, &err), code, &err);
+	dbki_keys_open(s);
+	rc = dbki_field_open(s, id, field, sealed, &out, &err);
+	dbki_keys_close(s);
+	TU_FAILS(rc, code, &err);
 	assert_null(out);
 	dbk_error_clear(&err);
 }

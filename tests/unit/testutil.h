@@ -262,7 +262,9 @@ tu_contains(const void *hay, size_t hn, const char *needle)
 	return memmem(hay, hn, needle, strlen(needle)) != NULL;
 }
 
-/* The restricted key of the current epoch, in the store's memory. */
+/* The restricted key of the current epoch, in the store's memory.  The
+ * key pages are PROT_NONE outside transactions (R21): call this only with
+ * them opened (dbki_keys_open or sodium_mprotect_readwrite). */
 static inline struct dbki_rkey *
 tu_current_rkey(struct dbk_store *s)
 {
@@ -276,23 +278,29 @@ tu_current_rkey(struct dbk_store *s)
 /*
  * Take the restricted secret away in memory, as for a member who was
  * never given it: has_sk 0 and the secret and symmetric halves wiped.
- * The secret is kept in *saved (caller's buffer) for tu_restore_secret.
+ * The key is kept in *saved (caller's buffer) for tu_restore_secret.
  */
 static inline void
 tu_drop_secret(struct dbk_store *s, struct dbki_rkey *saved)
 {
-	struct dbki_rkey *k = tu_current_rkey(s);
+	struct dbki_rkey *k;
 
+	/* Writable for the edit; dbki_keys_close guards it again. */
+	(void)sodium_mprotect_readwrite(s->rkeys);
+	k = tu_current_rkey(s);
 	*saved = *k;
 	k->has_sk = 0;
 	sodium_memzero(k->sk, sizeof k->sk);
 	sodium_memzero(k->sym, sizeof k->sym);
+	dbki_keys_close(s);
 }
 
 static inline void
 tu_restore_secret(struct dbk_store *s, struct dbki_rkey *saved)
 {
+	(void)sodium_mprotect_readwrite(s->rkeys);
 	*tu_current_rkey(s) = *saved;
+	dbki_keys_close(s);
 	sodium_memzero(saved, sizeof *saved);
 }
 
