@@ -505,7 +505,7 @@ int
 dbk_record_load(struct dbk_txn *t, const struct dbk_id *id,
     struct dbk_record **out, struct dbk_error *err)
 {
-	enum dbk_type type;
+	enum dbk_type type = 0;
 	char hex[DBK_ID_HEX];
 	int rc;
 
