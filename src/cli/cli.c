@@ -163,8 +163,11 @@ tty_prompt(const char *prompt, char *buf, size_t cap, size_t *len)
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
-	if (write(fd, prompt, strlen(prompt)) < 0 ||
-	    tcsetattr(fd, TCSAFLUSH, &quiet) != 0) {
+	/* Echo off before the prompt shows, so nothing typed after it is
+	 * echoed or flushed away. */
+	if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0 ||
+	    write(fd, prompt, strlen(prompt)) < 0) {
+		(void)tcsetattr(fd, TCSAFLUSH, &old);
 		close(fd);
 		return -2;
 	}
