@@ -11,5 +11,6 @@
 #include "dealbook/store.h"
 #include "dealbook/record.h"
 #include "dealbook/pipeline.h"
+#include "dealbook/audit.h"
 
 #endif

@@ -19,13 +19,21 @@ extern const struct cmd_entry cmd_log, cmd_timeline, cmd_todo, cmd_stage,
     cmd_objection_resolve, cmd_objection_list;
 extern const struct cmd_entry cmd_deal_add, cmd_deal_list, cmd_payment_add,
     cmd_payment_list, cmd_history;
+extern const struct cmd_entry cmd_audit, cmd_audit_verify, cmd_backup,
+    cmd_doctor, cmd_edit;
 
 /* The one table, alphabetical by group then verb. */
 const struct cmd_entry *const cli_commands[] = {
+	/* A group's verbs come before its one-word form ("audit verify"
+	 * before "audit"): lookup takes the first match. */
+	&cmd_audit_verify, &cmd_audit,
+	&cmd_backup,
 	&cmd_contact_add, &cmd_contact_list,
 	&cmd_customer_add, &cmd_customer_edit, &cmd_customer_list,
 	&cmd_customer_rm, &cmd_customer_show,
 	&cmd_deal_add, &cmd_deal_list,
+	&cmd_doctor,
+	&cmd_edit,
 	&cmd_history,
 	&cmd_init,
 	&cmd_log,

@@ -127,7 +127,21 @@ struct dbk_txn {
 	int hlc_dirty;
 	uint64_t seq;      /* last change sequence */
 	int seq_dirty;
+	int audit_loaded;  /* audit head read into the fields below */
+	int audit_dirty;   /* entries appended: sign a new head at commit */
+	uint64_t audit_seq;
+	uint8_t audit_hash[32];
 };
+
+/* ---- the audit chain (audit.c) ---- */
+/* Append one entry: action ("create", "update", "delete", ...), the
+ * record (type 0 and id NULL for store-level actions) and the names of
+ * the fields involved (never values). */
+int dbki_audit_append(struct dbk_txn *t, const char *action,
+    enum dbk_type type, const struct dbk_id *id, const char *const *fields,
+    size_t nfields, struct dbk_error *err) DBK_WUR;
+/* Sign and store the chain head; called by dbk_txn_commit. */
+int dbki_audit_seal_head(struct dbk_txn *t, struct dbk_error *err) DBK_WUR;
 
 /* Encrypted put/get on database `db`.  The AD binds store id, format
  * version, database name and key.  get returns a malloc'd plaintext

@@ -402,7 +402,8 @@ dbk_stage_set(struct dbk_txn *t, const struct dbk_id *cid, const char *stage,
 	enum dbk_stage from, to;
 	char at[24], chex[DBK_ID_HEX], *prob = NULL, **chkf = NULL;
 	int64_t when;
-	size_t k = 0;
+	size_t k = 0, nmiss = 0;
+	const char *miss[16];
 	int rc, forced = 0;
 
 	if (o == NULL)
@@ -463,6 +464,8 @@ dbk_stage_set(struct dbk_txn *t, const struct dbk_id *cid, const char *stage,
 				const char *have = answer(c, o, key);
 				if (have != NULL && (want == NULL || strcmp(have, want) == 0))
 					continue;
+				if (nmiss < sizeof miss / sizeof miss[0])
+					miss[nmiss++] = key;
 				if (missing.len)
 					dbki_buf_adds(&missing, ", ");
 				dbki_buf_adds(&missing, key);
@@ -506,6 +509,11 @@ dbk_stage_set(struct dbk_txn *t, const struct dbk_id *cid, const char *stage,
 		    err)) != 0)
 			goto out;
 	}
+	/* An overridden gate is its own audit entry, naming what was
+	 * missing. */
+	if (forced && (rc = dbki_audit_append(t, "gate-override", DBK_T_STAGE,
+	    &res->id, miss, nmiss, err)) != 0)
+		goto out;
 	/* Customer: stage, when, accumulated answers, override. */
 	cu = calloc(3 + o->nchecks, sizeof *cu);
 	chkf = calloc(o->nchecks + 1, sizeof *chkf);

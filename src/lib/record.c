@@ -1057,6 +1057,23 @@ dbki_record_create(struct dbk_txn *t, enum dbk_type type,
 		goto out;
 	if ((rc = record_put(t, r, err)) != 0 || (rc = index_put(t, r, err)) != 0)
 		goto out;
+	{
+		/* The audit names the fields given, never their values. */
+		const char **names = calloc(r->n + 1, sizeof *names);
+		size_t k = 0;
+		if (names == NULL) {
+			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < r->n; i++)
+			if (strcmp(r->f[i].name, "created") != 0 &&
+			    strcmp(r->f[i].name, "by") != 0)
+				names[k++] = r->f[i].name;
+		rc = dbki_audit_append(t, "create", type, &id, names, k, err);
+		free(names);
+		if (rc != 0)
+			goto out;
+	}
 	if (out != NULL)
 		*out = id;
 out:
@@ -1111,7 +1128,7 @@ record_update(struct dbk_txn *t, const struct dbk_id *id,
 {
 	struct dbk_record *r = NULL;
 	char *oldcode = NULL;
-	const char *c;
+	const char *c, **names = NULL;
 	size_t nch = 0;
 	uint64_t hlc = 0;
 	int rc;
@@ -1120,6 +1137,10 @@ record_update(struct dbk_txn *t, const struct dbk_id *id,
 		return rc;
 	if ((rc = check_input(r->type, f, n, sys, err)) != 0)
 		goto out;
+	if ((names = calloc(n + 1, sizeof *names)) == NULL) {
+		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		goto out;
+	}
 	if ((c = dbk_record_str(r, "code")) != NULL &&
 	    (oldcode = strdup(c)) == NULL) {
 		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
@@ -1156,7 +1177,7 @@ record_update(struct dbk_txn *t, const struct dbk_id *id,
 		}
 		if (rc != 0)
 			goto out;
-		nch++;
+		names[nch++] = fd->name;
 	}
 	if (nch > 0) {
 		const char *newcode = dbk_record_str(r, "code");
@@ -1170,10 +1191,14 @@ record_update(struct dbk_txn *t, const struct dbk_id *id,
 			goto out;
 		if ((rc = record_put(t, r, err)) != 0)
 			goto out;
+		if ((rc = dbki_audit_append(t, gone ? "delete" : "update", r->type,
+		    &r->id, names, nch, err)) != 0)
+			goto out;
 	}
 	if (changed != NULL)
 		*changed = nch;
 out:
+	free(names);
 	free(oldcode);
 	dbk_record_free(r);
 	return rc;

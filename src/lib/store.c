@@ -397,7 +397,9 @@ dbk_txn_commit(struct dbk_txn *t, struct dbk_error *err)
 {
 	int rc = 0, mrc;
 
-	if (t->write && t->hlc_dirty)
+	if (t->write && t->audit_dirty)
+		rc = dbki_audit_seal_head(t, err);
+	if (rc == 0 && t->write && t->hlc_dirty)
 		rc = save_counter(t, "clock", t->hlc, err);
 	if (rc == 0 && t->write && t->seq_dirty)
 		rc = save_counter(t, "seq", t->seq, err);
@@ -902,7 +904,8 @@ create_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		return dbki_error_lmdb(err, mrc, "writing the store header");
 	if ((rc = dbki_put(t, DBI_META, "ident", 5, c->ident, IDENT_LEN, 0,
 	    err)) != 0 || (rc = save_config(t, err)) != 0 ||
-	    (rc = save_rkeys(t, err)) != 0)
+	    (rc = save_rkeys(t, err)) != 0 ||
+	    (rc = dbki_audit_append(t, "init", 0, NULL, NULL, 0, err)) != 0)
 		return rc;
 	(void)dbki_hlc_next(t);
 	return 0;
@@ -1185,7 +1188,9 @@ passwd_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	MDB_val k = { 6, "header" }, v = { HDR_LEN, (void *)c->hdr };
 	int mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, 0);
 
-	return mrc == 0 ? 0 : dbki_error_lmdb(err, mrc, "writing the store header");
+	if (mrc != 0)
+		return dbki_error_lmdb(err, mrc, "writing the store header");
+	return dbki_audit_append(t, "passwd", 0, NULL, NULL, 0, err);
 }
 
 int
