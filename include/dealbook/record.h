@@ -169,6 +169,7 @@ struct dbk_version {
 	int state;           /* DBK_FS_* */
 	uint64_t hlc;        /* when written: hlc >> 16 is Unix milliseconds */
 	const char *member;  /* who wrote it */
+	const char *replica; /* on which laptop: 16 hex digits */
 	int current;         /* 1 for the value in force */
 };
 typedef int (*dbk_version_fn)(const struct dbk_version *v, void *ctx);

@@ -24,7 +24,8 @@ audit_cb(const struct dbk_audit_entry *e, void *vctx)
 {
 	struct audit_ctx *a = vctx;
 	char seq[24], secs[24], *when, *fields = NULL, idbuf[DBK_ID_HEX];
-	const char *row[7];
+	const char *row[8];
+	char rep[17];
 	size_t len = 0;
 
 	if (e->time < a->since)
@@ -51,10 +52,12 @@ audit_cb(const struct dbk_audit_entry *e, void *vctx)
 	row[0] = seq;
 	row[1] = when;
 	row[2] = e->member;
-	row[3] = e->action;
-	row[4] = e->type;
-	row[5] = idbuf;
-	row[6] = fields;
+	snprintf(rep, sizeof rep, "%.*s", cli_machine(a->c) ? 16 : 8, e->replica);
+	row[3] = rep;
+	row[4] = e->action;
+	row[5] = e->type;
+	row[6] = idbuf;
+	row[7] = fields;
 	if (tbl_add_row(a->tb, row) != 0)
 		a->oom = 1;
 	free(when);
@@ -81,11 +84,12 @@ static int
 exec_audit(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
     struct optv *ov)
 {
-	static const char *const keys[] = { "seq", "at", "member", "action",
-		"type", "id", "fields" };
-	const char *en[] = { "seq", "when", "member", "action", "type", "id",
-		"fields" };
-	const char *zh[] = { "序號", "時間", "成員", "操作", "類型", "編號", "欄位" };
+	static const char *const keys[] = { "seq", "at", "member", "replica",
+		"action", "type", "id", "fields" };
+	const char *en[] = { "seq", "when", "member", "laptop", "action", "type",
+		"id", "fields" };
+	const char *zh[] = { "序號", "時間", "成員", "設備", "操作", "類型", "編號",
+		"欄位" };
 	struct audit_ctx a = { 0 };
 	const char *since = opt_get(e, ov, "since");
 	int rc;
@@ -99,7 +103,7 @@ exec_audit(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	    &a.since) != 0)
 		return cli_error(5, "invalid date '%s' for --since (expected "
 		    "YYYY-MM-DD)", since);
-	if ((a.tb = tbl_new(7, keys, c->zh ? zh : en)) == NULL)
+	if ((a.tb = tbl_new(8, keys, c->zh ? zh : en)) == NULL)
 		return cli_error(1, "out of memory");
 	rc = dbk_store_read(c->store, audit_txn, &a, &c->err);
 	if (rc != 0) {

@@ -543,7 +543,8 @@ hist_cb(const struct dbk_version *v, void *vctx)
 {
 	struct hist_ctx *h = vctx;
 	char *val, when[24], secs[24], *whens;
-	const char *row[5];
+	const char *row[6];
+	char rep[17];
 
 	if (strcmp(v->field, "_del") == 0 && v->value == NULL)
 		return 0;
@@ -556,7 +557,9 @@ hist_cb(const struct dbk_version *v, void *vctx)
 	row[1] = val;
 	row[2] = when;
 	row[3] = v->member;
-	row[4] = v->current ? (cli_machine(h->c) ? "true" : "*") :
+	snprintf(rep, sizeof rep, "%.*s", cli_machine(h->c) ? 16 : 8, v->replica);
+	row[4] = rep;
+	row[5] = v->current ? (cli_machine(h->c) ? "true" : "*") :
 	    (cli_machine(h->c) ? "false" : "");
 	if (tbl_add_row(h->tb, row) != 0)
 		h->oom = 1;
@@ -586,16 +589,17 @@ exec_history(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
     struct optv *ov)
 {
 	static const char *const keys[] = { "field", "value", "written_at",
-		"by", "current" };
-	const char *en[] = { "field", "value", "written", "by", "current" };
-	const char *zh[] = { "欄位", "內容", "寫入時間", "寫入人", "現值" };
+		"by", "replica", "current" };
+	const char *en[] = { "field", "value", "written", "by", "laptop",
+		"current" };
+	const char *zh[] = { "欄位", "內容", "寫入時間", "寫入人", "設備", "現值" };
 	struct hist_ctx h = { 0 };
 	int rc;
 
 	(void)e; (void)npos; (void)ov;
 	h.c = c;
 	h.ref = pos[0];
-	if ((h.tb = tbl_new(5, keys, c->zh ? zh : en)) == NULL)
+	if ((h.tb = tbl_new(6, keys, c->zh ? zh : en)) == NULL)
 		return cli_error(1, "out of memory");
 	rc = dbk_store_read(c->store, hist_txn, &h, &c->err);
 	if (rc != 0) {

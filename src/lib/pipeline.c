@@ -253,6 +253,13 @@ dbk_log_add(struct dbk_txn *t, const struct dbk_id *cid,
 	    err)) != 0)
 		goto out;
 	dbk_id_format(&iid, ihex);
+	if (islate) {
+		/* Kept, never refused, and visible in the audit trail. */
+		static const char *const atf[] = { "at" };
+		if ((rc = dbki_audit_append(t, "late-entry", DBK_T_INTERACTION,
+		    &iid, atf, 1, err)) != 0)
+			goto out;
+	}
 	for (size_t i = 0; i < nobj; i++) {
 		struct dbk_field of[] = {
 			{ "customer", chex }, { "interaction", ihex },

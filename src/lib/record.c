@@ -1345,6 +1345,7 @@ dbk_history(struct dbk_txn *t, const struct dbk_id *id, dbk_version_fn fn,
 		size_t i = 0, j = 0;
 		while (i < nh || j < r->n) {
 			struct dbk_version ver;
+			char rephex[17];
 			int takeh;
 			if (i < nh && j < r->n)
 				takeh = strcmp(h[i].field, r->f[j].name) <= 0;
@@ -1356,6 +1357,7 @@ dbk_history(struct dbk_txn *t, const struct dbk_id *id, dbk_version_fn fn,
 				ver.state = h[i].state;
 				ver.hlc = h[i].hlc;
 				ver.member = dbki_replica_member(t->s, h[i].rep);
+				dbki_hex(rephex, h[i].rep, 8);
 				ver.current = 0;
 				i++;
 			} else {
@@ -1365,9 +1367,11 @@ dbk_history(struct dbk_txn *t, const struct dbk_id *id, dbk_version_fn fn,
 				ver.hlc = r->f[j].hlc;
 				ver.member = dbki_replica_member(t->s,
 				    r->reps[r->f[j].rep]);
+				dbki_hex(rephex, r->reps[r->f[j].rep], 8);
 				ver.current = 1;
 				j++;
 			}
+			ver.replica = rephex;
 			if ((rc = fn(&ver, ctx)) != 0)
 				goto out;
 		}

@@ -15,10 +15,14 @@ lines=$(printf '%s\n' "$OUT" | grep -c '^industry,')
 [ "$lines" -eq 3 ] && ok || fail "expected 3 industry versions, got $lines: $OUT"
 order=$(printf '%s\n' "$OUT" | grep '^industry,' | cut -d, -f2 | tr '\n' ' ')
 [ "$order" = "互联网 金融 物流 " ] && ok || fail "version order: $order"
-cur=$(printf '%s\n' "$OUT" | grep '^industry,' | cut -d, -f5 | tr '\n' ' ')
+cur=$(printf '%s\n' "$OUT" | grep '^industry,' | cut -d, -f6 | tr '\n' ' ')
 [ "$cur" = "false false true " ] && ok || fail "current flags: $cur"
 who=$(printf '%s\n' "$OUT" | grep '^industry,' | cut -d, -f4 | sort -u)
 [ "$who" = "張敏" ] && ok || fail "author: $who"
+# ... and the laptop it was written on: this store's replica, one for all.
+reps=$(printf '%s\n' "$OUT" | grep '^industry,' | cut -d, -f5 | sort -u)
+case "$reps" in [0-9a-f][0-9a-f][0-9a-f][0-9a-f]*) ok ;; *) fail "replica: $reps" ;; esac
+[ ${#reps} -eq 16 ] && ok || fail "replica id length: $reps"
 
 # Sensitive history is masked too, and shown with --reveal.
 expect 0 customer edit 20240502 --budget 100万
