@@ -82,6 +82,9 @@ int dbk_store_open(const char *path, const char *pass, size_t passlen,
 /* Warnings found at open (not errors: the store is usable). */
 #define DBK_W_REMOTE_FS 0x01u /* on NFS, CIFS, FUSE...: locking and mmap
                                  coherence are not guaranteed (R19) */
+#define DBK_W_OLD_KEY   0x02u /* after passwd: a free page still holds the
+                                 data key wrapped under the old passphrase
+                                 (another process kept it alive) */
 unsigned dbk_store_warnings(const struct dbk_store *s);
 
 /* Close and wipe every key.  Accepts NULL. */

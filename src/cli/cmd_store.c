@@ -122,6 +122,11 @@ exec_passwd(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		return cli_fail(c, rc);
 	printf("passphrase changed (key derivation: %s)\n",
 	    dbk_store_kdf_name(c->store));
+	if (dbk_store_warnings(c->store) & DBK_W_OLD_KEY)
+		fprintf(stderr, "dealbook: warning: another process kept an old "
+		    "page alive, so the store file still holds the data key "
+		    "wrapped under the old passphrase; run 'dealbook passwd' "
+		    "again when no other dealbook is running\n");
 	return 0;
 }
 

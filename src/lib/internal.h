@@ -112,6 +112,7 @@ struct dbk_store {
 	size_t mapsize;
 	int guarded;                /* keys are PROT_NONE outside transactions */
 	unsigned warnings;          /* DBK_W_* found at open */
+	int restricted_access;      /* holds the current restricted secret */
 };
 
 /* Make the key pages readable for a transaction, and inaccessible again

@@ -442,6 +442,13 @@ dbk_stage_set(struct dbk_txn *t, const struct dbk_id *cid, const char *stage,
 			dbki_buf_free(&keys);
 			goto out;
 		}
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(o->checks[j].key, d->key) == 0) {
+				rc = dbki_error_set(err, DBK_EINVAL,
+				    "check '%s' given twice", d->key);
+				goto out;
+			}
+		}
 		if (!check_value_ok(d, o->checks[i].value)) {
 			rc = dbki_error_set(err, DBK_EINVAL,
 			    "invalid value '%s' for check %s (expected %s)",
@@ -774,7 +781,8 @@ dbk_timeline(struct dbk_txn *t, const struct dbk_id *cid, struct dbk_list *out,
 			return rc;
 		}
 	}
-	qsort(out->r, out->n, sizeof *out->r, event_cmp);
+	if (out->n > 1)
+		qsort(out->r, out->n, sizeof *out->r, event_cmp);
 	return 0;
 }
 
@@ -817,7 +825,8 @@ dbk_todo(struct dbk_txn *t, struct dbk_list *out, struct dbk_error *err)
 		dbk_list_free(out);
 		return rc;
 	}
-	qsort(out->r, out->n, sizeof *out->r, due_cmp);
+	if (out->n > 1)
+		qsort(out->r, out->n, sizeof *out->r, due_cmp);
 	return 0;
 }
 

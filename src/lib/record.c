@@ -798,9 +798,16 @@ ambiguous(struct dbk_txn *t, const char *ref, const struct cand *c,
 			dbki_buf_adds(&b, ", ");
 		dbki_buf_adds(&b, hex);
 		if (dbk_record_load(t, &c->id[i], &r, NULL) == 0) {
-			label = dbk_record_str(r, "code");
-			if (label == NULL)
-				label = dbk_record_str(r, "name");
+			/* Only customers are named: other records may hold
+			 * personal data (a contact's name) that is masked. */
+			label = NULL;
+			if (dbk_record_type(r) == DBK_T_CUSTOMER) {
+				label = dbk_record_str(r, "code");
+				if (label == NULL)
+					label = dbk_record_str(r, "name");
+			} else {
+				label = dbk_type_name(dbk_record_type(r));
+			}
 			if (label != NULL) {
 				dbki_buf_adds(&b, " (");
 				dbki_buf_adds(&b, label);
@@ -1339,7 +1346,8 @@ dbk_history(struct dbk_txn *t, const struct dbk_id *id, dbk_version_fn fn,
 		rc = dbki_error_lmdb(err, mrc, "walking history");
 		goto out;
 	}
-	qsort(h, nh, sizeof *h, hentry_cmp);
+	if (nh > 1)
+		qsort(h, nh, sizeof *h, hentry_cmp);
 	/* Merge superseded values and current ones, field by field. */
 	{
 		size_t i = 0, j = 0;

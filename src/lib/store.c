@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <dirent.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,7 +36,7 @@ const char *const dbki_db_names[DBI_COUNT] = {
 
 /* Forbidden environment flags (R17): each trades durability or hygiene. */
 #define FORBIDDEN_FLAGS (MDB_NOSYNC | MDB_NOMETASYNC | MDB_WRITEMAP | \
-	MDB_MAPASYNC | MDB_NOLOCK)
+	MDB_MAPASYNC | MDB_NOLOCK | MDB_NOMEMINIT)
 
 static const struct {
 	const char *name;
@@ -140,7 +141,8 @@ dbki_error_lmdb(struct dbk_error *err, int mrc, const char *what)
 	if (mrc == MDB_NOTFOUND)
 		return dbki_error_set(err, DBK_ENOTFOUND, "%s: not found", what);
 	if (mrc == ENOSPC)
-		return dbki_error_set(err, DBK_EFULL, "%s: no space left on device",
+		/* Not DBK_EFULL: growing the map cannot help a full disk. */
+		return dbki_error_set(err, DBK_EIO, "%s: no space left on device",
 		    what);
 	return dbki_error_set(err, DBK_ELMDB, "%s: %s", what, mdb_strerror(mrc));
 }
@@ -798,6 +800,7 @@ load_rkeys(struct dbk_txn *t, struct dbk_error *err)
 		return dbki_error_set(err, DBK_ENOMEM, "out of secure memory");
 	}
 	s->nrkeys = cnt;
+	s->restricted_access = 0;
 	off = 24;
 	for (size_t i = 0; i < cnt; i++) {
 		s->rkeys[i].epoch = dbki_rd_le32(b + off); off += 4;
@@ -805,6 +808,8 @@ load_rkeys(struct dbk_txn *t, struct dbk_error *err)
 		memcpy(s->rkeys[i].pk, b + off, 32); off += 32;
 		memcpy(s->rkeys[i].sk, b + off, 32); off += 32;
 		rkey_derive_sym(&s->rkeys[i]);
+		if (s->rkeys[i].epoch == s->rk_current && s->rkeys[i].has_sk)
+			s->restricted_access = 1;
 	}
 	dbki_free_plain(b, n);
 	return 0;
@@ -935,6 +940,7 @@ dbk_store_create(const char *path, const char *pass, size_t passlen,
 	char *real = NULL;
 	int rc;
 	uint8_t ed_sk_tmp[64];
+	int made_dir = 0, opened = 0;
 
 	if (opts == NULL || opts->member == NULL || !valid_name(opts->member))
 		return dbki_error_set(err, DBK_EINVAL,
@@ -958,12 +964,33 @@ dbk_store_create(const char *path, const char *pass, size_t passlen,
 	if (dbk_store_exists(path))
 		return dbki_error_set(err, DBK_EEXIST,
 		    "a store already exists at '%s'", path);
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+	if (mkdir(path, 0700) == 0) {
+		made_dir = 1;
+	} else if (errno != EEXIST) {
 		return dbki_error_errno(err, DBK_EIO, "creating directory", path);
+	}
 	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
 		return dbki_error_set(err, DBK_EIO, "'%s' is not a directory", path);
-	if (chmod(path, 0700) != 0)
-		return dbki_error_errno(err, DBK_EIO, "chmod", path);
+	/* An existing directory must be empty: a store never shares its
+	 * directory, nor changes the permissions of one it did not make. */
+	if (!made_dir) {
+		DIR *d = opendir(path);
+		struct dirent *de;
+		int empty = 1;
+		if (d == NULL)
+			return dbki_error_errno(err, DBK_EIO, "reading", path);
+		while ((de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+				empty = 0;
+		closedir(d);
+		if (!empty)
+			return dbki_error_set(err, DBK_EEXIST, "'%s' is not empty: "
+			    "choose a new directory for the store", path);
+		if ((st.st_mode & 077) != 0)
+			return dbki_error_set(err, DBK_EINVAL, "'%s' is readable by "
+			    "others (mode %03o): make it 0700 or let init create it",
+			    path, (unsigned)(st.st_mode & 0777));
+	}
 	if ((real = realpath(path, NULL)) == NULL)
 		return dbki_error_errno(err, DBK_EIO, "resolving", path);
 
@@ -1021,6 +1048,7 @@ dbk_store_create(const char *path, const char *pass, size_t passlen,
 	if ((rc = wrap_dek(s, hdr, pass, passlen, kdf_levels[opts->kdf].ops,
 	    kdf_levels[opts->kdf].mem, err)) != 0)
 		goto out;
+	opened = 1;
 	if ((rc = env_open(s, 1, err)) != 0)
 		goto out;
 	cc.hdr = hdr;
@@ -1028,6 +1056,20 @@ dbk_store_create(const char *path, const char *pass, size_t passlen,
 	rc = dbk_store_write(s, create_txn, &cc, err);
 out:
 	sodium_free(ident);
+	if (rc != 0 && opened && s != NULL && s->path != NULL) {
+		/* Leave no half-made store behind to block the next try. */
+		char *dp = data_path(s->path), *lp = NULL;
+		if (asprintf(&lp, "%s/lock.mdb", s->path) < 0)
+			lp = NULL;
+		if (dp != NULL)
+			(void)unlink(dp);
+		if (lp != NULL)
+			(void)unlink(lp);
+		free(dp);
+		free(lp);
+		if (made_dir)
+			(void)rmdir(s->path);
+	}
 	store_free(s);
 	return rc;
 }
@@ -1193,10 +1235,72 @@ passwd_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	return dbki_audit_append(t, "passwd", 0, NULL, NULL, 0, err);
 }
 
+/* The wrapped DEK part of the current header (nonce and ciphertext). */
+#define WRAP_LEN (DBKI_NONCE_LEN + DBKI_KEY_LEN + DBKI_TAG_LEN)
+
+static int
+old_wrap_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	MDB_val k = { 6, "header" }, v;
+	int mrc = mdb_get(t->t, t->s->dbi[DBI_META], &k, &v);
+
+	if (mrc != 0 || v.mv_size != HDR_LEN)
+		return dbki_error_set(err, DBK_EFORMAT, "the store header is missing");
+	memcpy(vctx, (const uint8_t *)v.mv_data + HDR_AD_LEN, WRAP_LEN);
+	return 0;
+}
+
+static int
+rewrite_header_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	MDB_val k = { 6, "header" }, v;
+	uint8_t copy[HDR_LEN];
+	int mrc = mdb_get(t->t, t->s->dbi[DBI_META], &k, &v);
+
+	(void)vctx;
+	if (mrc != 0 || v.mv_size != HDR_LEN)
+		return dbki_error_set(err, DBK_EFORMAT, "the store header is missing");
+	memcpy(copy, v.mv_data, HDR_LEN);
+	v.mv_data = copy;
+	mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, 0);
+	return mrc == 0 ? 0 : dbki_error_lmdb(err, mrc, "rewriting the header");
+}
+
+/* 1 if the store file holds the bytes, 0 if not, -1 if unreadable. */
+static int
+file_contains(const struct dbk_store *s, const uint8_t *needle, size_t n)
+{
+	char *dp = data_path(s->path);
+	FILE *fp = dp ? fopen(dp, "rb") : NULL;
+	uint8_t *buf = malloc((1u << 20) + n);
+	size_t have = 0, got;
+	int found = 0;
+
+	free(dp);
+	if (fp == NULL || buf == NULL) {
+		if (fp)
+			fclose(fp);
+		free(buf);
+		return -1;
+	}
+	while (!found && (got = fread(buf + have, 1, 1u << 20, fp)) > 0) {
+		size_t len = have + got;
+		if (memmem(buf, len, needle, n) != NULL)
+			found = 1;
+		/* Keep the tail so a match across reads is seen. */
+		have = len < n - 1 ? len : n - 1;
+		memmove(buf, buf + len - have, have);
+	}
+	fclose(fp);
+	free(buf);
+	return found;
+}
+
 int
 dbk_store_passwd(struct dbk_store *s, const char *newpass, size_t newlen,
     int kdf, struct dbk_error *err)
 {
+	uint8_t old[WRAP_LEN];
 	uint8_t hdr[HDR_LEN];
 	struct passwd_ctx c = { hdr };
 	uint64_t ops = s->kdf_ops;
@@ -1211,12 +1315,32 @@ dbk_store_passwd(struct dbk_store *s, const char *newpass, size_t newlen,
 		ops = kdf_levels[kdf].ops;
 		mem = kdf_levels[kdf].mem;
 	}
+	if ((rc = dbk_store_read(s, old_wrap_txn, old, err)) != 0)
+		return rc;
 	dbki_keys_open(s);
 	rc = wrap_dek(s, hdr, newpass, newlen, ops, mem, err);
 	dbki_keys_close(s);
 	if (rc != 0)
 		return rc;
-	return dbk_store_write(s, passwd_txn, &c, err);
+	if ((rc = dbk_store_write(s, passwd_txn, &c, err)) != 0)
+		return rc;
+	/*
+	 * LMDB copies pages on write: the page that held the old header is
+	 * free but still holds the DEK wrapped under the old passphrase.
+	 * Rewrite the header until LMDB reuses that page, checking the file
+	 * for the old bytes (a long-running reader elsewhere can keep the
+	 * page alive: then say so).
+	 */
+	for (int round = 0; round < 16; round++) {
+		int found = file_contains(s, old, sizeof old);
+		if (found <= 0)
+			return 0;
+		if ((rc = dbk_store_write(s, rewrite_header_txn, NULL, err)) != 0)
+			return rc;
+	}
+	if (file_contains(s, old, sizeof old) > 0)
+		s->warnings |= DBK_W_OLD_KEY;
+	return 0;
 }
 
 /* Test hook (internal): re-wrap under arbitrary Argon2id parameters, with
@@ -1274,15 +1398,9 @@ dbk_store_minor_digits(const struct dbk_store *s)
 int
 dbk_store_has_restricted(const struct dbk_store *s)
 {
-	int has = 0;
-
-	/* The keyring pages are guarded outside transactions. */
-	dbki_keys_open((struct dbk_store *)s);
-	for (size_t i = 0; i < s->nrkeys; i++)
-		if (s->rkeys[i].epoch == s->rk_current)
-			has = s->rkeys[i].has_sk;
-	dbki_keys_close((struct dbk_store *)s);
-	return has;
+	/* Not a secret: cached when the keyring loads, so this is safe
+	 * inside and outside transactions. */
+	return s->restricted_access;
 }
 
 const char *

@@ -49,8 +49,25 @@ else
 fi
 
 # passwd re-wraps the data key: new works, old fails, data intact.
+# The old wrapped key (72 bytes after the 68-byte header prefix that
+# starts with the magic "DBKS") must not survive in a free page.
+oldwrap() {
+	python3 - "$S/data.mdb" <<'PY'
+import sys
+d = open(sys.argv[1], "rb").read()
+i = d.find(b"DBKS\x01\x00\x00\x00")
+print(d[i + 68:i + 140].hex() if i >= 0 else "")
+PY
+}
+old=$(oldwrap)
+[ ${#old} -eq 144 ] && ok || fail "could not find the store header"
 printf 'new passphrase\n' > "$T/new"
 expect 0 passwd --new-passphrase-file "$T/new"
+python3 - "$S/data.mdb" "$old" <<'PY' && ok || fail "the old wrapped data key is still in data.mdb after passwd"
+import sys
+d = open(sys.argv[1], "rb").read()
+sys.exit(1 if bytes.fromhex(sys.argv[2]) in d else 0)
+PY
 expect 3 whoami
 OUT=$("$DBK" --store "$S" --passphrase-file "$T/new" customer show C1)
 case "$OUT" in *海天精密*) ok ;; *) fail "data after passwd: $OUT" ;; esac
