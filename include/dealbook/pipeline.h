@@ -79,11 +79,15 @@ struct dbk_stage_result {
 	int forced;          /* a gate was overridden */
 	int probability;     /* effective probability after the change */
 	int override_kept;   /* an earlier override stayed in force */
+	int backdated;       /* dated before the current stage began: kept as
+	                        history, the current stage is unchanged */
 	struct dbk_id id;    /* the stage record */
 };
 
 /*
- * Move a customer to another stage.  Moving forward enters every stage on
+ * Move a customer to another stage.  A change dated (opts->at) before the
+ * current stage began is entered as history: it moves from the stage in
+ * force at that date and leaves the current stage as it is.  Moving forward enters every stage on
  * the way, and each has a gate: intent needs budget, need and authority
  * answered yes; proposal needs need_clarity and acceptance answered; won
  * needs terms and payment_plan agreed.  Answers accumulate on the

@@ -126,6 +126,14 @@ int dbk_record_load(struct dbk_txn *t, const struct dbk_id *id,
  */
 int dbk_resolve(struct dbk_txn *t, enum dbk_type want, const char *ref,
     struct dbk_id *out, struct dbk_error *err) __attribute__((warn_unused_result));
+/* The same, with flags: */
+#define DBK_RESOLVE_DELETED 0x01u /* also removed records (by id, or a
+                                     customer by the code it had) */
+#define DBK_RESOLVE_EXACT   0x02u /* no name fragments: code, id prefix or
+                                     the whole name (for rm) */
+int dbk_resolve_ex(struct dbk_txn *t, enum dbk_type want, const char *ref,
+    unsigned flags, struct dbk_id *out, struct dbk_error *err)
+	__attribute__((warn_unused_result));
 
 /* Call fn on every live record of a type, in id (creation) order; a
  * non-zero return from fn stops the walk and is returned.  The record is

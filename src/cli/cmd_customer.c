@@ -191,7 +191,8 @@ static int
 rm_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
 	struct add_ctx *a = vctx;
-	int rc = dbk_resolve(t, DBK_T_CUSTOMER, a->ref, &a->id, err);
+	int rc = dbk_resolve_ex(t, DBK_T_CUSTOMER, a->ref, DBK_RESOLVE_EXACT,
+	    &a->id, err);
 
 	if (rc != 0)
 		return rc;
@@ -210,8 +211,18 @@ exec_customer_rm(struct cli *c, const struct cmd_entry *e, int npos,
 	a.ref = pos[0];
 	if ((rc = dbk_store_write(c->store, rm_txn, &a, &c->err)) != 0)
 		return cli_fail(c, rc);
-	cli_short_id(&a.id, sid);
-	printf("removed customer %s (kept as a tombstone; history remains)\n", sid);
+	{
+		char hex[DBK_ID_HEX];
+		dbk_id_format(&a.id, hex);
+		if (c->fmt == TBL_JSON) {
+			printf("{\"type\":\"customer\",\"id\":\"%s\",\"removed\":true}\n",
+			    hex);
+		} else {
+			printf("removed customer %s (kept as a tombstone: "
+			    "'dealbook history %s' still shows it)\n", hex, hex);
+		}
+	}
+	(void)sid;
 	return 0;
 }
 
@@ -575,7 +586,9 @@ hist_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	struct dbk_id id;
 	int rc;
 
-	if ((rc = dbk_resolve(t, 0, h->ref, &id, err)) != 0)
+	/* History reaches removed records too: that is what it is for. */
+	if ((rc = dbk_resolve_ex(t, 0, h->ref, DBK_RESOLVE_DELETED, &id,
+	    err)) != 0)
 		return rc;
 	if ((rc = dbk_record_load(t, &id, &r, err)) != 0)
 		return rc;

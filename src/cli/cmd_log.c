@@ -166,6 +166,13 @@ exec_stage(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		    s.res.forced ? "true" : "false");
 		return 0;
 	}
+	if (s.res.backdated) {
+		printf("%s -> %s recorded as history at that date; the current "
+		    "stage is unchanged\n",
+		    c->zh ? dbk_stage_name_zh(s.res.from) : dbk_stage_name(s.res.from),
+		    c->zh ? dbk_stage_name_zh(s.res.to) : dbk_stage_name(s.res.to));
+		return 0;
+	}
 	printf("%s -> %s (win probability %d%%%s)%s\n",
 	    c->zh ? dbk_stage_name_zh(s.res.from) : dbk_stage_name(s.res.from),
 	    c->zh ? dbk_stage_name_zh(s.res.to) : dbk_stage_name(s.res.to),

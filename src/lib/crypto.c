@@ -263,7 +263,7 @@ dbki_field_open(struct dbk_store *s, const uint8_t id[16], const char *field,
 	}
 	if (strlen(res) != (sealedbox ? ptlen - 32 : ptlen)) {
 		/* An embedded NUL: not something we ever wrote. */
-		sodium_memzero(res, strlen(res));
+		sodium_memzero(res, sealedbox ? ptlen - 32 : ptlen);
 		free(res);
 		res = NULL;
 		goto bad;

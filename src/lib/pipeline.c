@@ -111,7 +111,8 @@ static int
 normalize_one(struct dbk_txn *t, enum dbk_type type, const char *field,
     const char *in, char **out, struct dbk_error *err)
 {
-	return dbki_normalize(t->s, dbk_field_lookup(type, field), in, out, err);
+	return dbki_normalize(t->s, dbk_field_lookup(type, field), in, 1, out,
+	    err);
 }
 
 
@@ -288,12 +289,18 @@ dbk_log_add(struct dbk_txn *t, const struct dbk_id *cid,
 	/* The customer follows its newest interaction. */
 	last = str_i64(dbk_record_str(c, "last_contact"), INT64_MIN);
 	if (when >= last) {
+		/* A newer interaction without a next action leaves the
+		 * pending one in place; one with it replaces it. */
 		struct dbk_field cu[4];
+		const char *nx = input(f, n, "next"), *tn = input(f, n, "their_next");
 		size_t k = 0;
 		cu[k++] = (struct dbk_field){ "last_contact", at };
-		cu[k++] = (struct dbk_field){ "next", input(f, n, "next") };
-		cu[k++] = (struct dbk_field){ "next_due", input(f, n, "due") };
-		cu[k++] = (struct dbk_field){ "their_next", input(f, n, "their_next") };
+		if (nx != NULL && *nx != '\0') {
+			cu[k++] = (struct dbk_field){ "next", nx };
+			cu[k++] = (struct dbk_field){ "next_due", input(f, n, "due") };
+		}
+		if (tn != NULL && *tn != '\0')
+			cu[k++] = (struct dbk_field){ "their_next", tn };
 		if ((rc = dbk_record_update_sys(t, cid, cu, k, NULL, err)) != 0)
 			goto out;
 	}
@@ -397,6 +404,39 @@ answer(const struct dbk_record *c, const struct dbk_stage_opts *o,
 	return dbk_record_str(c, field);
 }
 
+/* The stage in force at `when`, from the customer's stage records. */
+struct stage_at_ctx {
+	int64_t when, best;
+	enum dbk_stage st;
+};
+
+static int
+stage_at_cb(struct dbk_record *r, void *vctx)
+{
+	struct stage_at_ctx *s = vctx;
+	int64_t at = str_i64(dbk_record_str(r, "at"), INT64_MIN);
+	const char *v = dbk_record_str(r, "stage");
+	enum dbk_stage st;
+
+	if (at <= s->when && at >= s->best && v != NULL &&
+	    dbk_parse_stage(v, &st) == 0) {
+		s->best = at;
+		s->st = st;
+	}
+	return 0;
+}
+
+static int
+stage_at_time(struct dbk_txn *t, const struct dbk_id *cid, int64_t when,
+    enum dbk_stage *out, struct dbk_error *err)
+{
+	struct stage_at_ctx s = { when, INT64_MIN, DBK_STAGE_LEAD };
+	int rc = dbk_record_children(t, cid, DBK_T_STAGE, stage_at_cb, &s, err);
+
+	*out = s.st;
+	return rc;
+}
+
 int
 dbk_stage_set(struct dbk_txn *t, const struct dbk_id *cid, const char *stage,
     const struct dbk_stage_opts *o, struct dbk_stage_result *res,
@@ -409,6 +449,7 @@ dbk_stage_set(struct dbk_txn *t, const struct dbk_id *cid, const char *stage,
 	enum dbk_stage from, to;
 	char at[24], chex[DBK_ID_HEX], *prob = NULL, **chkf = NULL;
 	int64_t when;
+	int backdated = 0;
 	size_t k = 0, nmiss = 0;
 	const char *miss[16];
 	int rc, forced = 0;
@@ -461,9 +502,28 @@ dbk_stage_set(struct dbk_txn *t, const struct dbk_id *cid, const char *stage,
 		dbki_buf_addc(&checks, '=');
 		dbki_buf_adds(&checks, o->checks[i].value);
 	}
+	if ((rc = moment(t, DBK_T_STAGE, "at", o->at, "stage date", &when, at,
+	    err)) != 0)
+		goto out;
+	/*
+	 * A change dated before the current stage began is history being
+	 * entered late: it moves from the stage in force at that moment and
+	 * leaves the current stage alone.
+	 */
+	if (when < str_i64(dbk_record_str(c, "lead_at"), INT64_MIN)) {
+		rc = dbki_error_set(err, DBK_EINVAL, "the stage date '%s' is before "
+		    "the customer became a lead", o->at);
+		goto out;
+	}
+	if (when < str_i64(dbk_record_str(c, "stage_at"), INT64_MIN)) {
+		if ((rc = stage_at_time(t, cid, when, &from, err)) != 0)
+			goto out;
+		backdated = 1;
+	}
 	if (to == from) {
 		rc = dbki_error_set(err, DBK_EINVAL,
-		    "the customer is already at stage '%s'", dbk_stage_name(to));
+		    "the customer is already at stage '%s'%s", dbk_stage_name(to),
+		    backdated ? " at that date" : "");
 		goto out;
 	}
 	/* Gates of every stage entered on the way forward. */
@@ -504,9 +564,6 @@ dbk_stage_set(struct dbk_txn *t, const struct dbk_id *cid, const char *stage,
 		}
 		forced = 1;
 	}
-	if ((rc = moment(t, DBK_T_STAGE, "at", o->at, "stage date", &when, at,
-	    err)) != 0)
-		goto out;
 	if (o->probability != NULL &&
 	    (rc = normalize_one(t, DBK_T_STAGE, "probability", o->probability,
 	    &prob, err)) != 0)
@@ -533,8 +590,10 @@ dbk_stage_set(struct dbk_txn *t, const struct dbk_id *cid, const char *stage,
 	chkf = calloc(o->nchecks + 1, sizeof *chkf);
 	if (cu == NULL || chkf == NULL)
 		goto nomem;
-	cu[k++] = (struct dbk_field){ "stage", dbk_stage_name(to) };
-	cu[k++] = (struct dbk_field){ "stage_at", at };
+	if (!backdated) {
+		cu[k++] = (struct dbk_field){ "stage", dbk_stage_name(to) };
+		cu[k++] = (struct dbk_field){ "stage_at", at };
+	}
 	if (prob != NULL)
 		cu[k++] = (struct dbk_field){ "probability", prob };
 	for (size_t i = 0; i < o->nchecks; i++) {
@@ -554,6 +613,7 @@ dbk_stage_set(struct dbk_txn *t, const struct dbk_id *cid, const char *stage,
 	if ((rc = dbk_record_update_sys(t, cid, cu, k, NULL, err)) != 0)
 		goto out;
 	res->from = from;
+	res->backdated = backdated;
 	res->to = to;
 	res->forced = forced;
 	res->override_kept = prob == NULL && dbk_record_str(c, "probability") != NULL;
@@ -579,6 +639,53 @@ out:
 
 /* ---- deals, payments, objections ---- */
 
+/* Amounts of deals and payments are more than nothing. */
+static int
+check_amount(struct dbk_txn *t, enum dbk_type type, const char *amount,
+    struct dbk_error *err)
+{
+	char *canon = NULL;
+	int rc;
+
+	if (amount == NULL || *amount == '\0')
+		return dbki_error_set(err, DBK_EINVAL, "an amount is needed");
+	if ((rc = normalize_one(t, type, "amount", amount, &canon, err)) != 0)
+		return rc;
+	rc = strcmp(canon, "0") == 0 ? dbki_error_set(err, DBK_EINVAL,
+	    "the amount '%s' is zero", amount) : 0;
+	sodium_memzero(canon, strlen(canon));
+	free(canon);
+	return rc;
+}
+
+/* A day something happened: not after today, not before `floor` (a
+ * YYYY-MM-DD, may be NULL). */
+static int
+check_day(struct dbk_txn *t, enum dbk_type type, const char *field,
+    const char *given, const char *what, const char *floor,
+    struct dbk_error *err)
+{
+	char *canon = NULL;
+	int32_t d, today;
+	int rc;
+
+	if (given == NULL || *given == '\0')
+		given = "today";
+	if ((rc = normalize_one(t, type, field, given, &canon, err)) != 0)
+		return rc;
+	if (dbk_parse_date(canon, 0, &d) != 0 ||
+	    dbk_parse_date("today", dbki_now(t->s), &today) != 0)
+		rc = dbki_error_set(err, DBK_EINVAL, "invalid %s '%s'", what, given);
+	else if (d > today)
+		rc = dbki_error_set(err, DBK_EINVAL, "the %s '%s' lies in the "
+		    "future", what, given);
+	else if (floor != NULL && strcmp(canon, floor) < 0)
+		rc = dbki_error_set(err, DBK_EINVAL, "the %s '%s' is before the "
+		    "deal was signed (%s)", what, given, floor);
+	free(canon);
+	return rc;
+}
+
 int
 dbk_deal_add(struct dbk_txn *t, const struct dbk_id *cid, const char *amount,
     const char *signed_on, struct dbk_id *out, struct dbk_error *err)
@@ -590,6 +697,10 @@ dbk_deal_add(struct dbk_txn *t, const struct dbk_id *cid, const char *amount,
 	if ((rc = load_customer(t, cid, &c, err)) != 0)
 		return rc;
 	dbk_record_free(c);
+	if ((rc = check_amount(t, DBK_T_DEAL, amount, err)) != 0 ||
+	    (rc = check_day(t, DBK_T_DEAL, "signed", signed_on, "signing date",
+	    NULL, err)) != 0)
+		return rc;
 	dbk_id_format(cid, chex);
 	{
 		struct dbk_field f[] = {
@@ -616,6 +727,24 @@ dbk_payment_add(struct dbk_txn *t, const struct dbk_id *did, const char *amount,
 	    (cust = dbk_record_str(d, "customer")) == NULL) {
 		dbk_record_free(d);
 		return dbki_error_set(err, DBK_ENOTFOUND, "no deal '%s'", dhex);
+	}
+	{
+		/* The deal's customer must still be there. */
+		struct dbk_record *c = NULL;
+		struct dbk_id cid;
+		if (dbk_id_parse(cust, &cid) != 0 ||
+		    load_customer(t, &cid, &c, NULL) != 0) {
+			dbk_record_free(d);
+			return dbki_error_set(err, DBK_ENOTFOUND,
+			    "deal '%.8s' belongs to a removed customer", dhex);
+		}
+		dbk_record_free(c);
+	}
+	if ((rc = check_amount(t, DBK_T_PAYMENT, amount, err)) != 0 ||
+	    (rc = check_day(t, DBK_T_PAYMENT, "at", at, "payment date",
+	    dbk_record_str(d, "signed"), err)) != 0) {
+		dbk_record_free(d);
+		return rc;
 	}
 	{
 		struct dbk_field f[] = {
@@ -656,7 +785,8 @@ dbk_objection_resolve(struct dbk_txn *t, const struct dbk_id *oid,
 			{ "resolved", "1" }, { "resolved_at", now },
 			{ "response", response },
 		};
-		return dbk_record_update(t, oid, f, response ? 3 : 2, NULL, err);
+		return dbk_record_update_sys(t, oid, f, response ? 3 : 2, NULL,
+		    err);
 	}
 }
 

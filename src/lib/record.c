@@ -93,6 +93,15 @@ rec_key(uint8_t k[17], enum dbk_type type, const struct dbk_id *id)
 /* ---- in-memory records ---- */
 
 static void
+wipe_free(char *p)
+{
+	if (p == NULL)
+		return;
+	sodium_memzero(p, strlen(p));
+	free(p);
+}
+
+static void
 field_clear(struct rfield *f)
 {
 	if (f->value != NULL) {
@@ -531,10 +540,39 @@ struct walk {
 	void *ctx;
 };
 
+/* Records that belong to a customer go when it goes: is r's customer
+ * (if it has one) live?  One-entry cache, as walks often repeat it. */
+struct parent_cache {
+	int valid, live;
+	uint8_t id[16];
+};
+
+static int
+parent_live(struct dbk_txn *t, const struct dbk_record *r,
+    struct parent_cache *pc)
+{
+	const char *pf = dbki_type_parent_field(r->type), *pv;
+	struct dbk_record *p = NULL;
+	struct dbk_id pid;
+
+	if (pf == NULL || (pv = dbk_record_str(r, pf)) == NULL ||
+	    dbk_id_parse(pv, &pid) != 0)
+		return 1;
+	if (pc->valid && memcmp(pc->id, pid.b, 16) == 0)
+		return pc->live;
+	pc->live = dbki_record_load(t, DBK_T_CUSTOMER, &pid, &p, NULL) == 0 &&
+	    !dbk_record_deleted(p);
+	dbk_record_free(p);
+	memcpy(pc->id, pid.b, 16);
+	pc->valid = 1;
+	return pc->live;
+}
+
 int
 dbk_record_foreach(struct dbk_txn *t, enum dbk_type type, dbk_record_fn fn,
     void *ctx, struct dbk_error *err)
 {
+	struct parent_cache pc = { 0, 0, { 0 } };
 	MDB_cursor *c = NULL;
 	uint8_t start[1] = { (uint8_t)type };
 	MDB_val k = { 1, start }, v;
@@ -560,7 +598,7 @@ dbk_record_foreach(struct dbk_txn *t, enum dbk_type type, dbk_record_fn fn,
 		dbki_free_plain(pt, n);
 		if (rc != 0)
 			break;
-		if (!dbk_record_deleted(r))
+		if (!dbk_record_deleted(r) && parent_live(t, r, &pc))
 			rc = fn(r, ctx);
 		dbk_record_free(r);
 		if (rc != 0)
@@ -682,7 +720,7 @@ struct cand {
 
 static int
 prefix_lookup(struct dbk_txn *t, enum dbk_type want, const char *pfx,
-    struct cand *cand, struct dbk_error *err)
+    int deleted_too, struct cand *cand, struct dbk_error *err)
 {
 	size_t hl = strlen(pfx), bl = hl / 2;
 	uint8_t lo[16] = { 0 };
@@ -727,7 +765,7 @@ prefix_lookup(struct dbk_txn *t, enum dbk_type want, const char *pfx,
 		dbki_free_plain(pt, n);
 		if (rc != 0)
 			break;
-		if (!dbk_record_deleted(r) && cand->n < 6)
+		if ((deleted_too || !dbk_record_deleted(r)) && cand->n < 6)
 			cand->id[cand->n++] = id;
 		dbk_record_free(r);
 	}
@@ -824,9 +862,60 @@ ambiguous(struct dbk_txn *t, const char *ref, const struct cand *c,
 	return rc;
 }
 
+/* A removed customer by the code it had (its index entry is gone). */
+struct dead_code {
+	const char *code;
+	struct cand c;
+};
+
+static int
+dead_code_walk(struct dbk_txn *t, struct dead_code *d, struct dbk_error *err)
+{
+	MDB_cursor *c = NULL;
+	uint8_t start[1] = { DBK_T_CUSTOMER };
+	MDB_val k = { 1, start }, v;
+	int mrc, rc = 0;
+
+	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[DBI_REC], &c)) != 0)
+		return dbki_error_lmdb(err, mrc, "opening a cursor");
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); mrc == 0;
+	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct dbk_record *r = NULL;
+		struct dbk_id id;
+		uint8_t *pt = NULL;
+		size_t n = 0;
+		const char *code;
+
+		if (k.mv_size != 17 || ((uint8_t *)k.mv_data)[0] != DBK_T_CUSTOMER)
+			break;
+		memcpy(id.b, (uint8_t *)k.mv_data + 1, 16);
+		if ((rc = dbki_open_value(t, DBI_REC, &k, &v, &pt, &n, err)) != 0)
+			break;
+		rc = dbki_record_decode(t->s, DBK_T_CUSTOMER, &id, (const char *)pt,
+		    n, 0, &r, err);
+		dbki_free_plain(pt, n);
+		if (rc != 0)
+			break;
+		code = dbk_record_str(r, "code");
+		if (dbk_record_deleted(r) && code != NULL &&
+		    strcasecmp(code, d->code) == 0 && d->c.n < 6)
+			d->c.id[d->c.n++] = id;
+		dbk_record_free(r);
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
 int
 dbk_resolve(struct dbk_txn *t, enum dbk_type want, const char *ref,
     struct dbk_id *out, struct dbk_error *err)
+{
+	return dbk_resolve_ex(t, want, ref, 0, out, err);
+}
+
+int
+dbk_resolve_ex(struct dbk_txn *t, enum dbk_type want, const char *ref,
+    unsigned flags, struct dbk_id *out, struct dbk_error *err)
 {
 	struct cand cand = { .n = 0 };
 	const char *what = want ? dbk_type_name(want) : "record";
@@ -840,7 +929,8 @@ dbk_resolve(struct dbk_txn *t, enum dbk_type want, const char *ref,
 			return rc;
 	}
 	if (is_hex_prefix(ref)) {
-		if ((rc = prefix_lookup(t, want, ref, &cand, err)) != 0)
+		if ((rc = prefix_lookup(t, want, ref,
+		    (flags & DBK_RESOLVE_DELETED) != 0, &cand, err)) != 0)
 			return rc;
 		if (cand.n == 1) {
 			*out = cand.id[0];
@@ -849,19 +939,34 @@ dbk_resolve(struct dbk_txn *t, enum dbk_type want, const char *ref,
 		if (cand.n > 1)
 			return ambiguous(t, ref, &cand, err);
 	}
+	if ((flags & DBK_RESOLVE_DELETED) && (want == 0 || want == DBK_T_CUSTOMER)) {
+		struct dead_code d = { .code = ref };
+		if ((rc = dead_code_walk(t, &d, err)) != 0)
+			return rc;
+		if (d.c.n == 1) {
+			*out = d.c.id[0];
+			return 0;
+		}
+		if (d.c.n > 1)
+			return ambiguous(t, ref, &d.c, err);
+	}
 	if (want == DBK_T_CUSTOMER) {
 		struct name_match m = { .needle = ref };
 		rc = dbk_record_foreach(t, DBK_T_CUSTOMER, name_cb, &m, err);
 		if (rc != 0)
 			return rc;
-		if (m.exact.n == 1 || (m.exact.n == 0 && m.part.n == 1)) {
+		if (m.exact.n == 1 || (m.exact.n == 0 && m.part.n == 1 &&
+		    !(flags & DBK_RESOLVE_EXACT))) {
 			*out = m.exact.n ? m.exact.id[0] : m.part.id[0];
 			return 0;
 		}
 		if (m.exact.n > 1)
 			return ambiguous(t, ref, &m.exact, err);
-		if (m.part.n > 1)
+		if (m.part.n > 1 && !(flags & DBK_RESOLVE_EXACT))
 			return ambiguous(t, ref, &m.part, err);
+		if (m.part.n > 0)
+			return dbki_error_set(err, DBK_ENOTFOUND, "no customer '%s': "
+			    "give its code, id or whole name", ref);
 		return dbki_error_set(err, DBK_ENOTFOUND,
 		    "no customer '%s' (not a customer code, id or name)", ref);
 	}
@@ -1037,7 +1142,8 @@ dbki_record_create(struct dbk_txn *t, enum dbk_type type,
 
 		if (f[i].value == NULL || f[i].value[0] == '\0')
 			continue;
-		if ((rc = dbki_normalize(t->s, fd, f[i].value, &canon, err)) != 0)
+		if ((rc = dbki_normalize(t->s, fd, f[i].value, sys, &canon,
+		    err)) != 0)
 			goto out;
 		rc = field_set(t, r, fd, canon, hlc, err);
 		sodium_memzero(canon, strlen(canon));
@@ -1159,7 +1265,8 @@ record_update(struct dbk_txn *t, const struct dbk_id *id,
 		char *canon = NULL;
 
 		if (f[i].value != NULL && f[i].value[0] != '\0' &&
-		    (rc = dbki_normalize(t->s, fd, f[i].value, &canon, err)) != 0)
+		    (rc = dbki_normalize(t->s, fd, f[i].value, sys, &canon,
+		    err)) != 0)
 			goto out;
 		if (at >= 0 && r->f[at].state == DBK_FS_RESTRICTED && !sys) {
 			/* Overwriting a value we cannot read is allowed (a
@@ -1167,24 +1274,39 @@ record_update(struct dbk_txn *t, const struct dbk_id *id,
 		} else if (at >= 0 ? (r->f[at].value != NULL && canon != NULL &&
 		    strcmp(r->f[at].value, canon) == 0) ||
 		    (r->f[at].value == NULL && canon == NULL) : canon == NULL) {
-			free(canon);
+			wipe_free(canon);
 			continue;
 		}
 		if (at >= 0 && !(fd->flags & DBK_F_DERIVED) &&
 		    (rc = hist_put(t, r, &r->f[at], err)) != 0) {
-			free(canon);
+			wipe_free(canon);
 			goto out;
 		}
 		if (hlc == 0)
 			hlc = dbki_hlc_next(t);
 		rc = field_set(t, r, fd, canon, hlc, err);
-		if (canon != NULL) {
-			sodium_memzero(canon, strlen(canon));
-			free(canon);
-		}
+		wipe_free(canon);
 		if (rc != 0)
 			goto out;
 		names[nch++] = fd->name;
+	}
+	/* An edit may not clear what a record must have. */
+	if (nch > 0) {
+		size_t nt;
+		const struct dbk_fielddef *defs = dbk_type_fields(r->type, &nt);
+		for (size_t i = 0; i < nt; i++) {
+			long at = field_find(r, defs[i].name);
+			if (!(defs[i].flags & DBK_F_REQUIRED))
+				continue;
+			/* Present, even if restricted (unreadable), is fine. */
+			if (at >= 0 && (r->f[at].value != NULL ||
+			    r->f[at].state == DBK_FS_RESTRICTED))
+				continue;
+			rc = dbki_error_set(err, DBK_EINVAL,
+			    "a %s needs a %s: it cannot be cleared",
+			    dbk_type_name(r->type), defs[i].name);
+			goto out;
+		}
 	}
 	if (nch > 0) {
 		const char *newcode = dbk_record_str(r, "code");

@@ -269,7 +269,7 @@ valid_text(const char *s, size_t max)
 
 int
 dbki_normalize(struct dbk_store *s, const struct dbk_fielddef *fd,
-    const char *in, char **out, struct dbk_error *err)
+    const char *in, int sys, char **out, struct dbk_error *err)
 {
 	int64_t v, now = dbki_now(s);
 	int32_t days;
@@ -310,7 +310,7 @@ dbki_normalize(struct dbk_store *s, const struct dbk_fielddef *fd,
 		break;
 	case DBK_K_DATETIME:
 		/* "@<seconds>" is the library's own canonical input. */
-		if (in[0] == '@') {
+		if (in[0] == '@' && sys) {
 			if (dbk_parse_int(in + 1, 0, INT64_C(253402300799), &v) != 0)
 				return dbki_error_set(err, DBK_EINVAL,
 				    "invalid timestamp '%s' for %s", in, fd->name);
@@ -318,6 +318,9 @@ dbki_normalize(struct dbk_store *s, const struct dbk_fielddef *fd,
 			return dbki_error_set(err, DBK_EINVAL,
 			    "invalid date and time '%s' for %s (expected "
 			    "YYYY-MM-DD or YYYY-MM-DD HH:MM)", in, fd->name);
+		if (v > now + DBKI_FUTURE_SLACK)
+			return dbki_error_set(err, DBK_EINVAL,
+			    "the %s '%s' lies in the future", fd->label_en, in);
 		n = snprintf(buf, sizeof buf, "%" PRId64, v);
 		break;
 	case DBK_K_STAGE: {

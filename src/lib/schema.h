@@ -9,7 +9,11 @@
 /* The field that names the owning record ("customer"), or NULL. */
 const char *dbki_type_parent_field(enum dbk_type t);
 /* Validate and canonicalise one input value for a field (record.h). */
+/* sys: the library's own call, which may pass "@<seconds>".  Moments
+ * (datetime fields: when something happened or was entered) may not lie
+ * more than DBKI_FUTURE_SLACK seconds in the future. */
+#define DBKI_FUTURE_SLACK (10 * 60)
 int dbki_normalize(struct dbk_store *s, const struct dbk_fielddef *fd,
-    const char *in, char **out, struct dbk_error *err) DBK_WUR;
+    const char *in, int sys, char **out, struct dbk_error *err) DBK_WUR;
 
 #endif

@@ -129,7 +129,8 @@ test_error_lmdb(void **state)
 	assert_int_equal(dbki_error_lmdb(&err, MDB_MAP_FULL, "writing"),
 	    DBK_EFULL);
 	assert_non_null(strstr(err.msg, "writing"));
-	assert_int_equal(dbki_error_lmdb(&err, ENOSPC, "writing"), DBK_EFULL);
+	/* A full disk is an I/O error: growing the map cannot help it. */
+	assert_int_equal(dbki_error_lmdb(&err, ENOSPC, "writing"), DBK_EIO);
 	assert_int_equal(dbki_error_lmdb(&err, MDB_NOTFOUND, "reading"),
 	    DBK_ENOTFOUND);
 	/* Anything else is DBK_ELMDB with LMDB's own text in the message. */

@@ -26,7 +26,7 @@ norm(enum dbk_type t, const char *field, const char *in, int *rc)
 	char *out = NULL;
 
 	assert_non_null(fd);
-	*rc = dbki_normalize(&fake, fd, in, &out, &err);
+	*rc = dbki_normalize(&fake, fd, in, 1, &out, &err);
 	if (*rc != 0) {
 		/* Every refusal names the field or the value. */
 		assert_non_null(err.msg);
@@ -131,6 +131,20 @@ test_normalize_kinds(void **state)
 	expect_norm(DBK_T_INTERACTION, "at", "2024-05-10 10:00", "1715335200");
 	expect_norm(DBK_T_INTERACTION, "at", "@1715335200", "1715335200");
 	expect_bad(DBK_T_INTERACTION, "at", "@-1");
+	{
+		/* "@seconds" is the library's own form: refused from users. */
+		struct dbk_error err = { 0 };
+		char *out = NULL;
+		assert_int_equal(dbki_normalize(&fake, dbk_field_lookup(
+		    DBK_T_INTERACTION, "at"), "@1715335200", 0, &out, &err),
+		    DBK_EINVAL);
+		assert_null(out);
+		dbk_error_clear(&err);
+	}
+	/* Moments may not lie in the future: now is 2024-05-10 10:00 UTC,
+	 * so 10:09 is inside the 10-minute slack and 10:11 is not. */
+	expect_norm(DBK_T_INTERACTION, "at", "2024-05-10 10:09", "1715335740");
+	expect_bad(DBK_T_INTERACTION, "at", "2024-05-10 10:11");
 	expect_bad(DBK_T_INTERACTION, "at", "1715335200");
 	/* enums: Chinese in, canonical English out */
 	expect_norm(DBK_T_STAGE, "stage", "談判", "negotiation");

@@ -292,6 +292,7 @@ tu_drop_secret(struct dbk_store *s, struct dbki_rkey *saved)
 	k->has_sk = 0;
 	sodium_memzero(k->sk, sizeof k->sk);
 	sodium_memzero(k->sym, sizeof k->sym);
+	s->restricted_access = 0;
 	dbki_keys_close(s);
 }
 
@@ -300,6 +301,7 @@ tu_restore_secret(struct dbk_store *s, struct dbki_rkey *saved)
 {
 	(void)sodium_mprotect_readwrite(s->rkeys);
 	*tu_current_rkey(s) = *saved;
+	s->restricted_access = saved->has_sk;
 	dbki_keys_close(s);
 	sodium_memzero(saved, sizeof *saved);
 }
