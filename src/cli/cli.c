@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -148,10 +149,24 @@ read_line_fd(int fd, char *buf, size_t cap, size_t *len)
 	return 0;
 }
 
+/* The terminal as it was, for a signal arriving mid-prompt. */
+static struct termios saved_tty;
+static volatile sig_atomic_t saved_fd = -1;
+
+static void
+restore_tty(int sig)
+{
+	if (saved_fd >= 0)
+		(void)tcsetattr(saved_fd, TCSAFLUSH, &saved_tty);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 static int
 tty_prompt(const char *prompt, char *buf, size_t cap, size_t *len)
 {
 	struct termios old, quiet;
+	struct sigaction sa, oint, oterm, ohup, otstp;
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC), rc;
 
 	if (fd < 0)
@@ -161,6 +176,15 @@ tty_prompt(const char *prompt, char *buf, size_t cap, size_t *len)
 		return -2;
 	}
 	quiet = old;
+	saved_tty = old;
+	saved_fd = fd;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = restore_tty;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &oint);
+	sigaction(SIGTERM, &sa, &oterm);
+	sigaction(SIGHUP, &sa, &ohup);
+	sigaction(SIGTSTP, &sa, &otstp);
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
 	/* Echo off before the prompt shows, so nothing typed after it is
@@ -173,6 +197,11 @@ tty_prompt(const char *prompt, char *buf, size_t cap, size_t *len)
 	}
 	rc = read_line_fd(fd, buf, cap, len);
 	(void)tcsetattr(fd, TCSAFLUSH, &old);
+	saved_fd = -1;
+	sigaction(SIGINT, &oint, NULL);
+	sigaction(SIGTERM, &oterm, NULL);
+	sigaction(SIGHUP, &ohup, NULL);
+	sigaction(SIGTSTP, &otstp, NULL);
 	if (write(fd, "\n", 1) < 0)
 		rc = -2;
 	close(fd);
@@ -180,8 +209,8 @@ tty_prompt(const char *prompt, char *buf, size_t cap, size_t *len)
 }
 
 int
-cli_read_pass(const char *file, const char *envname, const char *prompt,
-    int confirm, char **pass, size_t *len)
+cli_read_pass(const char *file, const char *fileopt, const char *envname,
+    const char *prompt, int confirm, char **pass, size_t *len)
 {
 	char *buf = dbk_secure_alloc(PASS_MAX), *again = NULL;
 	const char *env = envname ? getenv(envname) : NULL;
@@ -218,7 +247,7 @@ cli_read_pass(const char *file, const char *envname, const char *prompt,
 		if (rc == -2) {
 			dbk_secure_free(buf);
 			return cli_error(3, "no passphrase: there is no terminal to "
-			    "ask on; use --passphrase-file FILE or $%s",
+			    "ask on; use --%s FILE or $%s", fileopt,
 			    envname ? envname : "DEALBOOK_PASSPHRASE");
 		}
 		if (rc != 0) {
@@ -496,6 +525,22 @@ cli_print_record(struct cli *c, const struct dbk_record *r)
 		tbl_free(tb);
 		return rc;
 	}
+}
+
+void
+cli_print_updated(struct cli *c, const char *type, const struct dbk_id *id,
+    size_t changed)
+{
+	char hex[DBK_ID_HEX];
+
+	dbk_id_format(id, hex);
+	if (c->fmt == TBL_JSON) {
+		printf("{\"type\":\"%s\",\"id\":\"%s\",\"changed\":%zu}\n",
+		    type, hex, changed);
+		return;
+	}
+	printf("updated %s %.8s (%zu field%s changed)\n", type, hex, changed,
+	    changed == 1 ? "" : "s");
 }
 
 void

@@ -81,8 +81,8 @@ int cli_error(int code, const char *fmt, ...)
  * terminal without echo (twice when confirm).  Secure memory; free with
  * dbk_secure_free.  envname/fileopt choose the sources (for passwd's
  * new passphrase).  Returns 0 or an exit code after printing. */
-int cli_read_pass(const char *file, const char *envname, const char *prompt,
-    int confirm, char **pass, size_t *len);
+int cli_read_pass(const char *file, const char *fileopt, const char *envname,
+    const char *prompt, int confirm, char **pass, size_t *len);
 
 /* Formatting of field values for display.  Returns a malloc'd string or
  * NULL for "no value".  machine: canonical forms for JSON/CSV. */
@@ -106,6 +106,9 @@ char *cli_datetime(struct cli *c, const char *secs);
 
 /* Print a single record as a field/value table or a JSON object. */
 int cli_print_record(struct cli *c, const struct dbk_record *r);
+/* Print "updated <type> <id> (N fields changed)" or its JSON object. */
+void cli_print_updated(struct cli *c, const char *type, const struct dbk_id *id,
+    size_t changed);
 /* Print "added <type> <id>" or a JSON object {"id":..., "type":...}. */
 void cli_print_added(struct cli *c, const char *type, const struct dbk_id *id,
     const char *extra);

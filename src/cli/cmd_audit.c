@@ -286,9 +286,8 @@ exec_edit(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		rc = cli_fail(c, rc);
 		goto out;
 	}
-	cli_short_id(&x.id, sid);
-	printf("updated %s %s (%zu field%s changed)\n", dbk_type_name(x.type), sid,
-	    x.changed, x.changed == 1 ? "" : "s");
+	(void)sid;
+	cli_print_updated(c, dbk_type_name(x.type), &x.id, x.changed);
 out:
 	for (size_t i = 0; i < x.n; i++)
 		free((char *)x.f[i].name);

@@ -168,9 +168,8 @@ exec_customer_edit(struct cli *c, const struct cmd_entry *e, int npos,
 	free_fields(a.f, a.n, nf);
 	if (rc != 0)
 		return cli_fail(c, rc);
-	cli_short_id(&a.id, sid);
-	printf("updated customer %s (%zu field%s changed)\n", sid, a.changed,
-	    a.changed == 1 ? "" : "s");
+	(void)sid;
+	cli_print_updated(c, "customer", &a.id, a.changed);
 	return 0;
 }
 

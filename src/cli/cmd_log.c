@@ -234,7 +234,10 @@ exec_objection_resolve(struct cli *c, const struct cmd_entry *e, int npos,
 	if ((rc = dbk_store_write(c->store, resolve_txn, &o, &c->err)) != 0)
 		return cli_fail(c, rc);
 	cli_short_id(&o.id, sid);
-	printf("objection %s resolved\n", sid);
+	if (c->fmt == TBL_JSON)
+		cli_print_updated(c, "objection", &o.id, 1);
+	else
+		printf("objection %s resolved\n", sid);
 	return 0;
 }
 

@@ -34,8 +34,8 @@ exec_init(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		    "moderate or sensitive)", kdf);
 	if (dbk_store_exists(c->store_path))
 		return cli_error(5, "a store already exists at '%s'", c->store_path);
-	if ((rc = cli_read_pass(c->passfile, "DEALBOOK_PASSPHRASE",
-	    "New passphrase: ", 1, &pass, &len)) != 0)
+	if ((rc = cli_read_pass(c->passfile, "passphrase-file",
+	    "DEALBOOK_PASSPHRASE", "New passphrase: ", 1, &pass, &len)) != 0)
 		return rc;
 	rc = dbk_store_create(c->store_path, pass, len, &o, &c->err);
 	dbk_secure_free(pass);
@@ -114,7 +114,8 @@ exec_passwd(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		lv = (int)level;
 	}
 	if ((rc = cli_read_pass(opt_get(e, ov, "new-passphrase-file"),
-	    "DEALBOOK_NEW_PASSPHRASE", "New passphrase: ", 1, &pass, &len)) != 0)
+	    "new-passphrase-file", "DEALBOOK_NEW_PASSPHRASE", "New passphrase: ",
+	    1, &pass, &len)) != 0)
 		return rc;
 	rc = dbk_store_passwd(c->store, pass, len, lv, &c->err);
 	dbk_secure_free(pass);

@@ -191,10 +191,21 @@ parse_args(const struct cmd_entry *e, int argc, char **argv, struct optv *ov,
 			if (strlen(e->opts[k].name) == nlen &&
 			    strncmp(e->opts[k].name, a, nlen) == 0)
 				break;
-		if (e->opts == NULL || e->opts[k].name == NULL)
+		if (e->opts == NULL || e->opts[k].name == NULL) {
+			static const char *const globals[] = { "store", "format",
+				"lang", "passphrase-file", "reveal" };
+			for (size_t g = 0; g < 5; g++)
+				if (strlen(globals[g]) == nlen &&
+				    strncmp(globals[g], a, nlen) == 0)
+					return cli_usage_error(NULL, "'--%s' is a global "
+					    "option: put it before the command, as in "
+					    "'dealbook --%s%s %s%s%s ...'", globals[g],
+					    globals[g], g == 4 ? "" : " VALUE", e->group,
+					    e->verb ? " " : "", e->verb ? e->verb : "");
 			return cli_usage_error(e, "unknown option '%s' for '%s%s%s'",
 			    argv[i], e->group, e->verb ? " " : "",
 			    e->verb ? e->verb : "");
+		}
 		o = &e->opts[k];
 		if (o->arg == NULL) {
 			if (eq != NULL)
@@ -239,8 +250,8 @@ open_store(struct cli *c)
 	if (!dbk_store_exists(c->store_path))
 		return cli_error(4, "no store at '%s' (create one with 'dealbook init')",
 		    c->store_path);
-	if ((rc = cli_read_pass(c->passfile, "DEALBOOK_PASSPHRASE",
-	    "Passphrase: ", 0, &pass, &len)) != 0)
+	if ((rc = cli_read_pass(c->passfile, "passphrase-file",
+	    "DEALBOOK_PASSPHRASE", "Passphrase: ", 0, &pass, &len)) != 0)
 		return rc;
 	rc = dbk_store_open(c->store_path, pass, len, &c->store, &c->err);
 	dbk_secure_free(pass);

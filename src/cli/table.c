@@ -333,6 +333,19 @@ static void csv_field(struct out *o, const char *s)
 {
 	const char *q;
 
+	/* A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR
+	 * first) is defused with a leading apostrophe (OWASP's advice). */
+	if (strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0') {
+		char *safe = malloc(strlen(s) + 2);
+		if (safe != NULL) {
+			safe[0] = '\'';
+			memcpy(safe + 1, s, strlen(s) + 1);
+			csv_field(o, safe);
+			free(safe);
+			return;
+		}
+	}
+
 	if (!strpbrk(s, ",\"\r\n")) {
 		emit_str(o, s);
 		return;

@@ -727,6 +727,24 @@ char *dbk_mask_name(const char *name)
 		return dup_span(p, 0, "");
 	n = cp_len(p, e, &cp);
 	if (is_cjk(cp)) {
+		/* Two-character family names (歐陽, 司馬, ...) hide whole. */
+		static const char *const compound[] = {
+			"歐陽", "欧阳", "司馬", "司马", "諸葛", "诸葛", "上官",
+			"東方", "东方", "皇甫", "尉遲", "尉迟", "公孫", "公孙",
+			"慕容", "令狐", "夏侯", "長孫", "长孙", "宇文", "軒轅",
+			"轩辕", "端木", "南宮", "南宫", "司徒", "西門", "西门",
+			"澹臺", "澹台", "濮陽", "濮阳", "太史", "申屠", "萬俟",
+			"万俟", "聞人", "闻人", "赫連", "赫连", "呼延", "百里",
+			"東郭", "东郭", "鍾離", "钟离", "宗政", "拓跋", "完顏",
+			"完颜", "獨孤", "独孤",
+		};
+		for (size_t i = 0; i < sizeof compound / sizeof compound[0]; i++) {
+			size_t cl = strlen(compound[i]);
+			if ((size_t)(e - p) > cl && memcmp(p, compound[i], cl) == 0) {
+				n = cl;
+				break;
+			}
+		}
 		rest = (size_t)(e - p) - n;
 		r = malloc(rest + 2);
 		if (r) {
@@ -736,11 +754,31 @@ char *dbk_mask_name(const char *name)
 		}
 		return r;
 	}
-	for (w = p; w < e && !is_space(*w); w++)
-		;
-	if (w == e)
-		return dup_span(p, n, "*");
-	return dup_span(p, (size_t)(w - p), " *");
+	/* Other scripts: initials only ("John Smith" -> "J. S."), since
+	 * which word is the family name differs ("Wang Wei"). */
+	{
+		size_t cap = (size_t)(e - p) * 2 + 2, len = 0;
+		r = malloc(cap);
+		if (r == NULL)
+			return NULL;
+		for (w = p; w < e;) {
+			size_t cl;
+			while (w < e && is_space(*w))
+				w++;
+			if (w >= e)
+				break;
+			cl = cp_len(w, e, &cp);
+			if (len)
+				r[len++] = ' ';
+			memcpy(r + len, w, cl);
+			len += cl;
+			r[len++] = '.';
+			while (w < e && !is_space(*w))
+				w++;
+		}
+		r[len] = '\0';
+		return r;
+	}
 }
 
 /*

@@ -1102,10 +1102,17 @@ check_input(enum dbk_type type, const struct dbk_field *f, size_t n, int sys,
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct dbk_fielddef *fd = dbk_field_lookup(type, f[i].name);
-		if (fd == NULL || (!sys && (fd->flags & DBK_F_SYSTEM)))
+		if (fd == NULL)
 			return dbki_error_set(err, DBK_EINVAL,
 			    "unknown field '%s' for a %s", f[i].name,
 			    dbk_type_name(type));
+		if (!sys && (fd->flags & DBK_F_SYSTEM))
+			return dbki_error_set(err, DBK_EINVAL,
+			    "field '%s' is set by dealbook, not by hand%s", f[i].name,
+			    strncmp(f[i].name, "stage", 5) == 0 ||
+			    strncmp(f[i].name, "chk_", 4) == 0 ||
+			    strcmp(f[i].name, "probability") == 0 ?
+			    " (use 'dealbook stage')" : "");
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(f[j].name, f[i].name) == 0)
 				return dbki_error_set(err, DBK_EINVAL,

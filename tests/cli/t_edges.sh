@@ -76,4 +76,14 @@ lacks "$d3"
 expect 4 payment add "$d3" 1000
 err_has "removed customer"
 
+# CSV cells a spreadsheet would run as formulas are defused.
+expect 0 customer add '=HYPERLINK("http://x","y")' --code '@SUM(A1)'
+expect 0 --format csv customer list
+has "'@SUM(A1)"
+has "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\""
+# Contacts with Latin names show initials only.
+expect 0 contact add H1 'Wang Wei'
+expect 0 contact list H1
+has "W. W."
+lacks "Wang"
 finish

@@ -688,14 +688,19 @@ static void test_mask_name(void **state)
 	MASK(dbk_mask_name, "王經理", "*經理");
 	MASK(dbk_mask_name, " 王經理 ", "*經理");
 	MASK(dbk_mask_name, "王", "*");
-	MASK(dbk_mask_name, "歐陽娜娜", "*陽娜娜");
+	MASK(dbk_mask_name, "歐陽娜娜", "*娜娜");	/* a two-character surname */
+	MASK(dbk_mask_name, "司马光", "*光");
+	MASK(dbk_mask_name, "歐陽", "*陽");		/* nothing after: one hidden */
 	MASK(dbk_mask_name, "김민수", "*민수");	/* Hangul */
 	MASK(dbk_mask_name, "たなか", "*なか");	/* Hiragana */
-	MASK(dbk_mask_name, "John Smith", "John *");
-	MASK(dbk_mask_name, "Mary Jane Watson", "Mary *");
-	MASK(dbk_mask_name, "  John   Smith ", "John *");
-	MASK(dbk_mask_name, "Madonna", "M*");
-	MASK(dbk_mask_name, "Émile", "É*");
+	/* Initials only: "Wang Wei" puts the family name first, "John
+	 * Smith" last, so neither word is shown. */
+	MASK(dbk_mask_name, "John Smith", "J. S.");
+	MASK(dbk_mask_name, "Wang Wei", "W. W.");
+	MASK(dbk_mask_name, "Mary Jane Watson", "M. J. W.");
+	MASK(dbk_mask_name, "  John   Smith ", "J. S.");
+	MASK(dbk_mask_name, "Madonna", "M.");
+	MASK(dbk_mask_name, "Émile", "É.");
 	MASK(dbk_mask_name, "", "");
 	MASK(dbk_mask_name, NULL, "");
 }
