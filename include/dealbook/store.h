@@ -55,6 +55,8 @@ struct dbk_init_opts {
 	const char *team;     /* non-NULL founds a team with this name */
 	const char *currency; /* ISO code, NULL = "CNY" */
 	enum dbk_kdf kdf;
+	int64_t clock;        /* "now" for the creation (0: wall time); as
+	                         dbk_store_set_clock, for tests and tools */
 };
 
 /*

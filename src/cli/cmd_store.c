@@ -29,6 +29,15 @@ exec_init(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	o.team = opt_get(e, ov, "team");
 	o.currency = opt_get(e, ov, "currency");
 	o.kdf = DBK_KDF_MODERATE;
+#ifdef DBK_TESTING
+	{
+		/* Test builds only: the fixed clock, from the very first entry. */
+		const char *now = getenv("DEALBOOK_TEST_NOW");
+		int64_t t;
+		if (now != NULL && dbk_parse_datetime(now, 0, &t) == 0)
+			o.clock = t;
+	}
+#endif
 	if (kdf != NULL && dbk_kdf_parse(kdf, &o.kdf) != 0)
 		return cli_error(5, "invalid KDF level '%s' (expected interactive, "
 		    "moderate or sensitive)", kdf);

@@ -32,7 +32,8 @@ dbk_store_backup(struct dbk_store *s, const char *path, struct dbk_error *err)
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
 	/* mkstemp: O_CREAT|O_EXCL, mode 0600. */
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		rc = dbki_error_errno(err, DBK_EIO, "creating", tmp);
+		rc = dbki_error_set(err, DBK_EIO, "cannot write the backup '%s': %s",
+		    path, strerror(errno));
 		free(tmp);
 		return rc;
 	}

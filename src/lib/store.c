@@ -1019,6 +1019,7 @@ dbk_store_create(const char *path, const char *pass, size_t passlen,
 		goto out;
 	}
 	s->minor_digits = currency_digits(s->currency);
+	s->clock_override = opts->clock;
 	randombytes_buf(s->store_id, sizeof s->store_id);
 	randombytes_buf(s->replica, sizeof s->replica);
 	crypto_aead_xchacha20poly1305_ietf_keygen(s->sec->dek);

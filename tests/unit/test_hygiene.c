@@ -156,7 +156,7 @@ test_no_secrets_left(void **state)
 {
 	struct dbk_error err = { 0 };
 	struct dbk_store *s = NULL;
-	struct dbk_init_opts o = { "hygiene", NULL, NULL, DBK_KDF_TEST };
+	struct dbk_init_opts o = { "hygiene", NULL, NULL, DBK_KDF_TEST, 0 };
 	char *dir = th_tmpdir();
 	char *pass = unmask(pass_m, pass_len);
 	struct add a = { .name = NULL };
@@ -203,7 +203,7 @@ test_keys_fault_outside_txn(void **state)
 {
 	struct dbk_error err = { 0 };
 	struct dbk_store *s = NULL;
-	struct dbk_init_opts o = { "hygiene", NULL, NULL, DBK_KDF_TEST };
+	struct dbk_init_opts o = { "hygiene", NULL, NULL, DBK_KDF_TEST, 0 };
 	char *dir = th_tmpdir();
 	pid_t pid;
 	int status;

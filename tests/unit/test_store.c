@@ -33,7 +33,7 @@ test_roundtrip(void **state)
 {
 	struct tu_store ts;
 	struct dbk_error err = { 0 };
-	struct dbk_init_opts o = { "王小明", NULL, "JPY", DBK_KDF_TEST };
+	struct dbk_init_opts o = { "王小明", NULL, "JPY", DBK_KDF_TEST, 0 };
 	struct dbk_store *s = NULL;
 	struct stat st;
 	char path2[80], *df;
@@ -79,7 +79,7 @@ test_create_refusals(void **state)
 {
 	char dir[32], path[64];
 	struct dbk_error err = { 0 };
-	struct dbk_init_opts o = { TU_MEMBER, NULL, NULL, DBK_KDF_TEST };
+	struct dbk_init_opts o = { TU_MEMBER, NULL, NULL, DBK_KDF_TEST, 0 };
 	struct dbk_store *s = NULL;
 
 	(void)state;
@@ -111,7 +111,7 @@ test_create_existing(void **state)
 {
 	struct tu_store ts;
 	struct dbk_error err = { 0 };
-	struct dbk_init_opts o = { "intruder", NULL, NULL, DBK_KDF_TEST };
+	struct dbk_init_opts o = { "intruder", NULL, NULL, DBK_KDF_TEST, 0 };
 	uint8_t h1[32], h2[32];
 	char *df;
 

@@ -104,7 +104,7 @@ static inline void
 tu_create_at(const char *path, const char *team)
 {
 	struct dbk_error err = { 0 };
-	struct dbk_init_opts o = { TU_MEMBER, team, NULL, DBK_KDF_TEST };
+	struct dbk_init_opts o = { TU_MEMBER, team, NULL, DBK_KDF_TEST, 0 };
 	int rc = dbk_store_create(path, TU_PASS, strlen(TU_PASS), &o, &err);
 
 	if (rc != 0)
