@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +287,9 @@ main(int argc, char **argv)
 
 	memset(&c, 0, sizeof c);
 	setlocale(LC_CTYPE, "");
+	/* Past a file-size limit, a write should fail with EFBIG (and be
+	 * reported, leaving no partial file) rather than kill us. */
+	signal(SIGXFSZ, SIG_IGN);
 	c.zh = lang_from_env();
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];

@@ -182,4 +182,13 @@ dbs "$R" doctor
 dbs "$R" --format csv customer show B1
 has "$BIG"
 no_temp_files "$T"
+# R18: a backup that hits a file-size limit (like a full disk) fails
+# with one clear line and leaves no file at the target, nor a temp file.
+lim="$T/limited"
+mkdir -p "$lim"
+( ulimit -f 16; "$DBK" --store "$S" --passphrase-file "$PF" backup "$lim/b.mdb" ) \
+    >"$T/o" 2>"$T/e" && RC=0 || RC=$?
+[ "$RC" -ne 0 ] && ok || fail "a backup over the size limit succeeded"
+[ "$(grep -c 'dealbook:' "$T/e")" -eq 1 ] && ok || fail "size-limit message: $(cat "$T/e")"
+[ -z "$(ls -A "$lim")" ] && ok || fail "files left behind: $(ls -A "$lim")"
 finish
