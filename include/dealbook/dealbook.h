@@ -12,5 +12,6 @@
 #include "dealbook/record.h"
 #include "dealbook/pipeline.h"
 #include "dealbook/audit.h"
+#include "dealbook/agent.h"
 
 #endif

@@ -22,6 +22,7 @@ extern const struct cmd_entry cmd_deal_add, cmd_deal_list, cmd_payment_add,
     cmd_payment_list, cmd_history;
 extern const struct cmd_entry cmd_audit, cmd_audit_verify, cmd_backup,
     cmd_doctor, cmd_edit;
+extern const struct cmd_entry cmd_unlock, cmd_lock;
 
 /* The one table, alphabetical by group then verb. */
 const struct cmd_entry *const cli_commands[] = {
@@ -37,6 +38,7 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_edit,
 	&cmd_history,
 	&cmd_init,
+	&cmd_lock,
 	&cmd_log,
 	&cmd_objection_list, &cmd_objection_resolve,
 	&cmd_passwd,
@@ -44,6 +46,7 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_stage,
 	&cmd_timeline,
 	&cmd_todo,
+	&cmd_unlock,
 	&cmd_whoami,
 	NULL
 };
@@ -251,6 +254,14 @@ open_store(struct cli *c)
 	if (!dbk_store_exists(c->store_path))
 		return cli_error(4, "no store at '%s' (create one with 'dealbook init')",
 		    c->store_path);
+	/* An unlock agent, when one serves this store, saves the passphrase;
+	 * whatever goes wrong with it, the passphrase still works. */
+	if (getenv("DEALBOOK_NO_AGENT") == NULL) {
+		rc = dbk_store_open_agent(c->store_path, &c->store, &c->err);
+		dbk_error_clear(&c->err);
+		if (rc == 0)
+			goto opened;
+	}
 	if ((rc = cli_read_pass(c->passfile, "passphrase-file",
 	    "DEALBOOK_PASSPHRASE", "Passphrase: ", 0, &pass, &len)) != 0)
 		return rc;
@@ -258,6 +269,7 @@ open_store(struct cli *c)
 	dbk_secure_free(pass);
 	if (rc != 0)
 		return cli_fail(c, rc);
+opened:
 	if (dbk_store_warnings(c->store) & DBK_W_REMOTE_FS)
 		fprintf(stderr, "dealbook: warning: the store '%s' is on a network "
 		    "or FUSE filesystem, where its locking is not reliable; keep "

@@ -200,6 +200,16 @@ static inline uint64_t dbki_rd_le64(const uint8_t *p)
 int dbki_store_rewrap_raw(struct dbk_store *s, const char *pass, size_t len,
     uint64_t ops, size_t mem, struct dbk_error *err) DBK_WUR;
 
+/* ---- the unlock agent (agent.c, store.c) ---- */
+int dbki_store_open(const char *path, const char *pass, size_t passlen,
+    const char *sock, struct dbk_store **out, struct dbk_error *err) DBK_WUR;
+/* Ask the agent on `sock` for the key of store `id`: DBK_ENOTFOUND when
+ * no agent answers or it holds another store's key. */
+int dbki_agent_fetch(const char *sock, const uint8_t id[16], uint8_t dek[32],
+    struct dbk_error *err) DBK_WUR;
+/* store id || DEK, into secure memory the caller owns. */
+int dbki_store_key_blob(struct dbk_store *s, uint8_t blob[48]);
+
 /* ---- restricted fields (crypto.c) ---- */
 /* Encrypt a sensitive value: "R1.<epoch>.<b64>" with the symmetric key
  * when held, else "S1.<epoch>.<b64>" sealed to the public half.  AD binds

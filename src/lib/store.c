@@ -1108,6 +1108,15 @@ int
 dbk_store_open(const char *path, const char *pass, size_t passlen,
     struct dbk_store **out, struct dbk_error *err)
 {
+	return dbki_store_open(path, pass, passlen, NULL, out, err);
+}
+
+/* Open with the passphrase, or (sock != NULL) with the data key an
+ * unlock agent serves on that socket. */
+int
+dbki_store_open(const char *path, const char *pass, size_t passlen,
+    const char *sock, struct dbk_store **out, struct dbk_error *err)
+{
 	struct dbk_store *s = NULL;
 	uint8_t *kek = NULL, ad[HDR_AD_LEN];
 	const uint8_t *hdr;
@@ -1184,17 +1193,25 @@ dbk_store_open(const char *path, const char *pass, size_t passlen,
 		    "the store's key-derivation parameters are out of range");
 		goto out;
 	}
-	if ((rc = dbk_crypto_pwhash_derive(kek, pass, passlen, hdr + 44, ops,
-	    (size_t)mem)) != 0) {
-		rc = dbki_error_set(err, rc, "not enough memory for the key derivation");
-		goto out;
-	}
-	header_ad(ad, hdr);
-	if (dbk_crypto_aead_open(s->sec->dek, hdr + HDR_AD_LEN,
-	    DBKI_NONCE_LEN + DBKI_KEY_LEN + DBKI_TAG_LEN, ad, sizeof ad, kek) != 0) {
-		rc = dbki_error_set(err, DBK_EPASS, "wrong passphrase for the store '%s'",
-		    path);
-		goto out;
+	if (sock != NULL) {
+		/* The agent holds the unwrapped key: no derivation. */
+		if ((rc = dbki_agent_fetch(sock, s->store_id, s->sec->dek, err)) != 0)
+			goto out;
+	} else {
+		if ((rc = dbk_crypto_pwhash_derive(kek, pass, passlen, hdr + 44, ops,
+		    (size_t)mem)) != 0) {
+			rc = dbki_error_set(err, rc,
+			    "not enough memory for the key derivation");
+			goto out;
+		}
+		header_ad(ad, hdr);
+		if (dbk_crypto_aead_open(s->sec->dek, hdr + HDR_AD_LEN,
+		    DBKI_NONCE_LEN + DBKI_KEY_LEN + DBKI_TAG_LEN, ad, sizeof ad,
+		    kek) != 0) {
+			rc = dbki_error_set(err, DBK_EPASS,
+			    "wrong passphrase for the store '%s'", path);
+			goto out;
+		}
 	}
 	s->kdf_ops = ops;
 	s->kdf_mem = (size_t)mem;
@@ -1204,8 +1221,12 @@ dbk_store_open(const char *path, const char *pass, size_t passlen,
 		dbki_error_set(err, rc, "key derivation failed");
 		goto out;
 	}
-	if ((rc = dbk_store_read(s, open_txn, NULL, err)) != 0)
+	if ((rc = dbk_store_read(s, open_txn, NULL, err)) != 0) {
+		if (sock != NULL && rc == DBK_EINTEGRITY)
+			rc = dbki_error_set(err, DBK_EPASS, "the unlock agent's key "
+			    "does not open the store '%s'", path);
 		goto out;
+	}
 	s->guarded = 1;
 	dbki_keys_close(s);
 	if (remote_fs(s->path))
@@ -1360,6 +1381,16 @@ dbki_store_rewrap_raw(struct dbk_store *s, const char *pass, size_t len,
 	if (rc != 0)
 		return rc;
 	return dbk_store_write(s, passwd_txn, &c, err);
+}
+
+int
+dbki_store_key_blob(struct dbk_store *s, uint8_t blob[48])
+{
+	memcpy(blob, s->store_id, 16);
+	dbki_keys_open(s);
+	memcpy(blob + 16, s->sec->dek, 32);
+	dbki_keys_close(s);
+	return 0;
 }
 
 char *
