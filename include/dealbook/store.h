@@ -89,6 +89,13 @@ int dbk_store_open(const char *path, const char *pass, size_t passlen,
                                  (another process kept it alive) */
 unsigned dbk_store_warnings(const struct dbk_store *s);
 
+/* Progress of long operations (backup, check; later import, export,
+ * eval): fn(what, done, total, ctx) is called now and then from the
+ * calling thread, with total 0 when unknown.  NULL turns it off. */
+typedef void (*dbk_progress_fn)(const char *what, uint64_t done,
+    uint64_t total, void *ctx);
+void dbk_store_set_progress(struct dbk_store *s, dbk_progress_fn fn, void *ctx);
+
 /* Close and wipe every key.  Accepts NULL. */
 void dbk_store_close(struct dbk_store *s);
 

@@ -528,6 +528,38 @@ cli_print_record(struct cli *c, const struct dbk_record *r)
 }
 
 void
+cli_progress(const char *what, uint64_t done, uint64_t total, void *ctx)
+{
+	static struct timespec last;
+	static int shown;
+	struct timespec now;
+	int64_t ms;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (int64_t)(now.tv_sec - last.tv_sec) * 1000 +
+	    (now.tv_nsec - last.tv_nsec) / 1000000;
+	if (total > 0 && done >= total) {
+		if (shown)
+			fprintf(stderr, "\r%s: done\033[K\n", what);
+		shown = 0;
+		return;
+	}
+	if (shown && ms < 100)
+		return;
+	last = now;
+	shown = 1;
+	if (total > 0)
+		fprintf(stderr, "\r%s: %3d%% (%llu of %llu)\033[K", what,
+		    (int)(done * 100 / total), (unsigned long long)done,
+		    (unsigned long long)total);
+	else
+		fprintf(stderr, "\r%s: %llu\033[K", what,
+		    (unsigned long long)done);
+	fflush(stderr);
+}
+
+void
 cli_print_updated(struct cli *c, const char *type, const struct dbk_id *id,
     size_t changed)
 {

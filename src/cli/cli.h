@@ -104,6 +104,10 @@ char *cli_money(struct cli *c, const char *minor);
 /* Format a datetime (Unix seconds string). */
 char *cli_datetime(struct cli *c, const char *secs);
 
+/* The progress line on stderr, for dbk_store_set_progress: only on a
+ * terminal, at most ten times a second, cleared when done. */
+void cli_progress(const char *what, uint64_t done, uint64_t total, void *ctx);
+
 /* Print a single record as a field/value table or a JSON object. */
 int cli_print_record(struct cli *c, const struct dbk_record *r);
 /* Print "updated <type> <id> (N fields changed)" or its JSON object. */
@@ -112,5 +116,33 @@ void cli_print_updated(struct cli *c, const char *type, const struct dbk_id *id,
 /* Print "added <type> <id>" or a JSON object {"id":..., "type":...}. */
 void cli_print_added(struct cli *c, const char *type, const struct dbk_id *id,
     const char *extra);
+
+/* ---- help, manual page, completion, colour (cmd_help.c, table.c) ---- */
+
+/* The command list that 'dealbook help' and 'dealbook --help' print. */
+void cli_main_usage(FILE *fp);
+/* 'dealbook help [<command>]': argv holds the words after "help". */
+int cli_help_command(int argc, char **argv);
+/* 'dealbook --man': the roff manual page, generated from cli_commands. */
+int cli_man(FILE *fp);
+/* 'dealbook --complete KIND [ARGS]': words for shell completion, one a
+ * line.  argv holds the words after "--complete".  Never prompts: the
+ * customer codes are listed only with --passphrase-file or
+ * $DEALBOOK_PASSPHRASE (c->store_path and c->passfile must be set). */
+int cli_complete(struct cli *c, int argc, char **argv);
+/* May stdout be coloured?  Only a terminal, $NO_COLOR unset or empty,
+ * $TERM set and not "dumb". */
+int cli_color_enabled(void);
+
+/* Colour in TBL_TABLE output (other formats ignore it); off by default,
+ * so tables print byte for byte as before.  Styles are per cell; the
+ * escape codes never count towards the column widths. */
+enum tbl_style { TBL_PLAIN = 0, TBL_WARN = 1, TBL_DIM = 2 };
+void tbl_set_color(struct tbl *t, int on);
+/* tbl_add_row with a style per cell (styles may be NULL: all plain). */
+int tbl_add_row_styled(struct tbl *t, const char *const values[],
+    const unsigned char styles[]);
+
+/* ---- end of help, manual page, completion, colour ---- */
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <locale.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,6 +271,9 @@ open_store(struct cli *c)
 	if (rc != 0)
 		return cli_fail(c, rc);
 opened:
+	/* A progress line only where someone watches. */
+	if (isatty(STDERR_FILENO) && getenv("DEALBOOK_NO_PROGRESS") == NULL)
+		dbk_store_set_progress(c->store, cli_progress, c);
 	if (dbk_store_warnings(c->store) & DBK_W_REMOTE_FS)
 		fprintf(stderr, "dealbook: warning: the store '%s' is on a network "
 		    "or FUSE filesystem, where its locking is not reliable; keep "

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -18,9 +19,84 @@
 #include "record_int.h"
 #include "schema.h"
 
+/* LMDB's compacting copy runs in a thread writing into a pipe; we copy
+ * the pipe into the file, counting bytes for the progress line. */
+struct copier {
+	MDB_env *env;
+	int wfd;
+	int rc;
+};
+
+static void *
+copy_thread(void *vctx)
+{
+	struct copier *cp = vctx;
+
+	cp->rc = mdb_env_copyfd2(cp->env, cp->wfd, MDB_CP_COMPACT);
+	close(cp->wfd);
+	return NULL;
+}
+
+static int
+copy_with_progress(struct dbk_store *s, int fd, int *werr)
+{
+	struct copier cp = { s->env, -1, 0 };
+	pthread_t th;
+	MDB_envinfo info;
+	MDB_stat st;
+	uint64_t total = 0, done = 0;
+	int p[2];
+	char *buf;
+
+	*werr = 0;
+	if (mdb_env_info(s->env, &info) == 0 && mdb_env_stat(s->env, &st) == 0)
+		total = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+	if ((buf = malloc(1 << 16)) == NULL)
+		return ENOMEM;
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		free(buf);
+		return errno;
+	}
+	cp.wfd = p[1];
+	if (pthread_create(&th, NULL, copy_thread, &cp) != 0) {
+		close(p[0]);
+		close(p[1]);
+		free(buf);
+		return EAGAIN;
+	}
+	dbki_progress(s, "backup", 0, total);
+	for (;;) {
+		ssize_t r = read(p[0], buf, 1 << 16), off = 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		/* After a write error, keep draining so the copier ends. */
+		while (*werr == 0 && off < r) {
+			ssize_t w = write(fd, buf + off, (size_t)(r - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				*werr = w < 0 ? errno : EIO;
+				break;
+			}
+			off += w;
+		}
+		done += (uint64_t)r;
+		dbki_progress(s, "backup", done, total > done ? total : done);
+	}
+	close(p[0]);
+	pthread_join(th, NULL);
+	free(buf);
+	/* Compaction makes the copy smaller than the estimate: say done. */
+	dbki_progress(s, "backup", done ? done : 1, done ? done : 1);
+	return cp.rc;
+}
+
 int
 dbk_store_backup(struct dbk_store *s, const char *path, struct dbk_error *err)
 {
+	int werr = 0;
 	char *tmp = NULL, *dircopy = NULL;
 	struct stat st;
 	int fd = -1, dfd = -1, rc = 0, mrc;
@@ -37,7 +113,9 @@ dbk_store_backup(struct dbk_store *s, const char *path, struct dbk_error *err)
 		free(tmp);
 		return rc;
 	}
-	mrc = mdb_env_copyfd2(s->env, fd, MDB_CP_COMPACT);
+	mrc = copy_with_progress(s, fd, &werr);
+	if (mrc == 0 && werr != 0)
+		mrc = werr;
 	if (mrc != 0) {
 		rc = mrc == ENOSPC || mrc == EFBIG || mrc == EDQUOT ?
 		    dbki_error_set(err, DBK_EFULL, "writing the backup '%s': %s",
@@ -80,6 +158,7 @@ fail:
 /* ---- the check ---- */
 
 struct check {
+	uint64_t done, total;
 	struct dbk_txn *t;
 	dbk_problem_fn fn;
 	void *ctx;
@@ -156,6 +235,8 @@ check_records(struct check *c, struct dbk_error *err)
 		size_t n = 0;
 		const char *pf, *pv;
 
+		if (++c->done % 256 == 0)
+			dbki_progress(t->s, "doctor", c->done, c->total);
 		if (k.mv_size != 17 || kb[0] < 1 || kb[0] > DBK_T_MAX) {
 			problem(c, "records", NULL, "a key of unknown shape");
 			continue;
@@ -327,8 +408,16 @@ check_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	int rc;
 
 	c->t = t;
+	{
+		MDB_stat st;
+		c->total = mdb_stat(t->t, t->s->dbi[DBI_REC], &st) == 0 ?
+		    st.ms_entries : 0;
+		c->done = 0;
+		dbki_progress(t->s, "doctor", 0, c->total);
+	}
 	if ((rc = check_records(c, err)) != 0)
 		return rc;
+	dbki_progress(t->s, "doctor", c->total, c->total);
 	for (size_t i = 0; i < sizeof dbs / sizeof dbs[0] && !c->stop; i++)
 		if ((rc = check_db(c, dbs[i], err)) != 0)
 			return rc;
@@ -346,7 +435,7 @@ int
 dbk_store_check(struct dbk_store *s, dbk_problem_fn fn, void *ctx,
     size_t *nproblems, struct dbk_error *err)
 {
-	struct check c = { NULL, fn, ctx, 0, 0 };
+	struct check c = { 0, 0, NULL, fn, ctx, 0, 0 };
 	int rc = dbk_store_read(s, check_txn, &c, err);
 
 	if (nproblems != NULL)

@@ -113,6 +113,8 @@ struct dbk_store {
 	int guarded;                /* keys are PROT_NONE outside transactions */
 	unsigned warnings;          /* DBK_W_* found at open */
 	int restricted_access;      /* holds the current restricted secret */
+	dbk_progress_fn progress;
+	void *progress_ctx;
 };
 
 /* Make the key pages readable for a transaction, and inaccessible again
@@ -199,6 +201,15 @@ static inline uint64_t dbki_rd_le64(const uint8_t *p)
 /* Test hook: re-wrap the DEK under any Argon2id parameters (no floor). */
 int dbki_store_rewrap_raw(struct dbk_store *s, const char *pass, size_t len,
     uint64_t ops, size_t mem, struct dbk_error *err) DBK_WUR;
+
+/* Report progress if anyone listens. */
+static inline void
+dbki_progress(const struct dbk_store *s, const char *what, uint64_t done,
+    uint64_t total)
+{
+	if (s->progress != NULL)
+		s->progress(what, done, total, s->progress_ctx);
+}
 
 /* ---- the unlock agent (agent.c, store.c) ---- */
 int dbki_store_open(const char *path, const char *pass, size_t passlen,

@@ -155,6 +155,13 @@ dbki_now(const struct dbk_store *s)
 	return (int64_t)time(NULL);
 }
 
+void
+dbk_store_set_progress(struct dbk_store *s, dbk_progress_fn fn, void *ctx)
+{
+	s->progress = fn;
+	s->progress_ctx = ctx;
+}
+
 int64_t
 dbk_store_now(const struct dbk_store *s)
 {
