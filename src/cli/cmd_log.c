@@ -1,27 +1,59 @@
 /*
- * cmd_log.c -- log, stage, objection resolve/list, timeline, todo.
+ * cmd_log.c -- log (from options, prompts on a terminal, or the editor),
+ * stage, objection resolve/list, timeline, todo.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "prompt.h"
 
 /* ---- log ---- */
 
+/* Options and template keys, and the interaction fields they set. */
+enum {
+	L_SUMMARY, L_AT, L_CHANNEL, L_WITH, L_FEEDBACK, L_AGREED, L_MATERIALS,
+	L_THEIR_NEXT, L_COMPETITOR, L_OPPORTUNITY, L_NEXT, L_DUE, NLOG
+};
+
 static const struct {
 	const char *opt, *field;
-} log_map[] = {
-	{ "summary", "summary" }, { "at", "at" }, { "channel", "channel" },
-	{ "with", "with" }, { "feedback", "feedback" }, { "agreed", "agreed" },
-	{ "materials", "materials" }, { "their-next", "their_next" },
-	{ "competitor", "competitor" }, { "opportunity", "opportunity" },
-	{ "next", "next" }, { "due", "due" },
+} log_map[NLOG] = {
+	[L_SUMMARY] = { "summary", "summary" }, [L_AT] = { "at", "at" },
+	[L_CHANNEL] = { "channel", "channel" }, [L_WITH] = { "with", "with" },
+	[L_FEEDBACK] = { "feedback", "feedback" },
+	[L_AGREED] = { "agreed", "agreed" },
+	[L_MATERIALS] = { "materials", "materials" },
+	[L_THEIR_NEXT] = { "their-next", "their_next" },
+	[L_COMPETITOR] = { "competitor", "competitor" },
+	[L_OPPORTUNITY] = { "opportunity", "opportunity" },
+	[L_NEXT] = { "next", "next" }, [L_DUE] = { "due", "due" },
 };
-#define NLOG (sizeof log_map / sizeof log_map[0])
+
+/* Order of the keys in the --edit template (objection after their-next). */
+static const int tpl_order[NLOG] = {
+	L_AT, L_CHANNEL, L_WITH, L_SUMMARY, L_FEEDBACK, L_AGREED, L_MATERIALS,
+	L_THEIR_NEXT, L_COMPETITOR, L_OPPORTUNITY, L_NEXT, L_DUE
+};
+
+#define EXIT_EMPTY 5 /* empty summary or end of input: nothing written */
+#define ASK_TRIES 3
+
+/* What one interaction says, every string owned; v[] like log_map. */
+struct log_in {
+	char *v[NLOG];
+	char **obj;
+	size_t nobj, capobj;
+};
 
 struct log_ctx {
 	const char *ref;
+	struct dbk_id cid;   /* already resolved when have_cid */
+	int have_cid;
 	struct dbk_field f[NLOG];
 	size_t n;
 	const char *const *obj;
@@ -30,13 +62,513 @@ struct log_ctx {
 	int late;
 };
 
+struct log_contact {
+	uint64_t hlc;        /* when it was added */
+	char *name;
+};
+
+/* What the prompts and the template offer: read before asking. */
+struct log_dflt {
+	struct cli *c;
+	const char *ref;
+	struct dbk_id cid;
+	char *name, *code;   /* for the header */
+	struct log_contact *contact; /* names as shown, as they come */
+	size_t ncontacts, capcontacts;
+	char *contacts;      /* "王經理, 李總監", or NULL */
+	char *channel;       /* of the most recent interaction that had one */
+	int64_t last_at;
+	uint64_t last_hlc;
+	int oom;
+};
+
+static void
+log_in_free(struct log_in *in)
+{
+	for (size_t i = 0; i < NLOG; i++)
+		free(in->v[i]);
+	for (size_t i = 0; i < in->nobj; i++)
+		free(in->obj[i]);
+	free(in->obj);
+	memset(in, 0, sizeof *in);
+}
+
+/* Append a copy of an objection: 0 or -1 (out of memory). */
+static int
+log_in_obj(struct log_in *in, const char *text)
+{
+	char **no, *dup;
+	int rc = 0;
+
+	if (in->nobj == in->capobj) {
+		size_t cap = in->capobj ? in->capobj * 2 : 4;
+		if ((no = realloc(in->obj, cap * sizeof *no)) == NULL) {
+			rc = -1;
+			goto out;
+		}
+		in->obj = no;
+		in->capobj = cap;
+	}
+	if ((dup = strdup(text)) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	in->obj[in->nobj++] = dup;
+out:
+	return rc;
+}
+
+/* The command line's values, copied.  0 or an exit code. */
+static int
+log_in_flags(const struct cmd_entry *e, struct optv *ov, struct log_in *in)
+{
+	const struct optv *objs = opt_all(e, ov, "objection");
+	int rc = 0;
+
+	for (size_t i = 0; i < NLOG && rc == 0; i++) {
+		const char *v = opt_get(e, ov, log_map[i].opt);
+		if (v != NULL && (in->v[i] = strdup(v)) == NULL)
+			rc = cli_error(1, "out of memory");
+	}
+	for (size_t i = 0; objs != NULL && i < objs->n && rc == 0; i++)
+		if (log_in_obj(in, objs->vals[i]) != 0)
+			rc = cli_error(1, "out of memory");
+	return rc;
+}
+
+static int
+log_index(const char *key)
+{
+	for (int i = 0; i < NLOG; i++)
+		if (strcmp(log_map[i].opt, key) == 0)
+			return i;
+	return -1;
+}
+
+static int
+dflt_contact(struct dbk_record *r, void *vctx)
+{
+	struct log_dflt *d = vctx;
+	struct log_contact *nc;
+	const char *who;
+	uint64_t hlc = 0;
+	char *name = cli_value(d->c, r, "name");
+
+	if (name == NULL)
+		goto out;
+	if (d->ncontacts == d->capcontacts) {
+		size_t cap = d->capcontacts ? d->capcontacts * 2 : 8;
+		if ((nc = realloc(d->contact, cap * sizeof *nc)) == NULL) {
+			d->oom = 1;
+			goto out;
+		}
+		d->contact = nc;
+		d->capcontacts = cap;
+	}
+	if (dbk_record_version(r, "created", &hlc, &who) != 0)
+		hlc = 0;
+	d->contact[d->ncontacts++] = (struct log_contact){ hlc, name };
+	name = NULL;
+out:
+	free(name);
+	return 0;
+}
+
+static int
+contact_cmp(const void *a, const void *b)
+{
+	const struct log_contact *x = a, *y = b;
+
+	return (x->hlc > y->hlc) - (x->hlc < y->hlc);
+}
+
+/* "王經理, 李總監": the contacts in the order they were added. */
+static int
+dflt_join_contacts(struct log_dflt *d)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+	int rc = 0;
+
+	if (d->ncontacts == 0)
+		goto out;
+	qsort(d->contact, d->ncontacts, sizeof *d->contact, contact_cmp);
+	if ((fp = open_memstream(&text, &len)) == NULL) {
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < d->ncontacts; i++)
+		fprintf(fp, "%s%s", i ? ", " : "", d->contact[i].name);
+	if (ferror(fp))
+		rc = -1;
+	if (fclose(fp) != 0)
+		rc = -1;
+	if (rc == 0)
+		d->contacts = text;
+	else
+		free(text);
+out:
+	return rc;
+}
+
+static int
+dflt_interaction(struct dbk_record *r, void *vctx)
+{
+	struct log_dflt *d = vctx;
+	const char *ch = dbk_record_str(r, "channel");
+	int64_t at = dbk_event_time(r);
+	uint64_t hlc = 0;
+	const char *who;
+	char *dup;
+
+	/* The latest by when it happened, then by when it was recorded. */
+	if (dbk_record_version(r, "created", &hlc, &who) != 0)
+		hlc = 0;
+	if (ch == NULL || (d->channel != NULL && (at < d->last_at ||
+	    (at == d->last_at && hlc < d->last_hlc))))
+		goto out;
+	if ((dup = strdup(ch)) == NULL) {
+		d->oom = 1;
+		goto out;
+	}
+	free(d->channel);
+	d->channel = dup;
+	d->last_at = at;
+	d->last_hlc = hlc;
+out:
+	return 0;
+}
+
+static void
+dflt_clear(struct log_dflt *d)
+{
+	free(d->name);
+	free(d->code);
+	for (size_t i = 0; i < d->ncontacts; i++)
+		free(d->contact[i].name);
+	free(d->contact);
+	free(d->contacts);
+	free(d->channel);
+	d->name = d->code = d->contacts = d->channel = NULL;
+	d->contact = NULL;
+	d->ncontacts = d->capcontacts = 0;
+	d->oom = 0;
+}
+
+static int
+dflt_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct log_dflt *d = vctx;
+	struct dbk_record *r = NULL;
+	int rc;
+
+	dflt_clear(d);
+	if ((rc = dbk_resolve(t, DBK_T_CUSTOMER, d->ref, &d->cid, err)) != 0 ||
+	    (rc = dbk_record_load(t, &d->cid, &r, err)) != 0)
+		goto out;
+	d->name = cli_value(d->c, r, "name");
+	if ((d->code = cli_customer_ref(r)) == NULL)
+		d->oom = 1;
+	if ((rc = dbk_record_children(t, &d->cid, DBK_T_CONTACT, dflt_contact, d,
+	    err)) != 0)
+		goto out;
+	if (dflt_join_contacts(d) != 0)
+		d->oom = 1;
+	rc = dbk_record_children(t, &d->cid, DBK_T_INTERACTION, dflt_interaction,
+	    d, err);
+out:
+	dbk_record_free(r);
+	return rc;
+}
+
+/* ---- asking on the terminal ---- */
+
+typedef int (*ask_check)(struct cli *c, const char *answer);
+
+static int
+check_when(struct cli *c, const char *a)
+{
+	int64_t t;
+
+	if (dbk_parse_datetime(a, dbk_store_now(c->store), &t) == 0)
+		return 0;
+	cli_error(5, "invalid time '%s' (e.g. 2024-05-10 14:30, today, "
+	    "yesterday, now)", a);
+	return -1;
+}
+
+static int
+check_channel(struct cli *c, const char *a)
+{
+	enum dbk_channel ch;
+
+	(void)c;
+	if (dbk_parse_channel(a, &ch) == 0)
+		return 0;
+	cli_error(5, "invalid channel '%s' (expected %s)", a,
+	    dbk_channel_choices());
+	return -1;
+}
+
+static int
+check_due(struct cli *c, const char *a)
+{
+	int32_t d;
+
+	if (dbk_parse_date(a, dbk_store_now(c->store), &d) == 0)
+		return 0;
+	cli_error(5, "invalid date '%s' (e.g. 2024-05-30, 2024/5/30, tomorrow)",
+	    a);
+	return -1;
+}
+
+/* Ask until check accepts the answer (an empty answer is never checked),
+ * at most ASK_TRIES times.  0 and *out set, or an exit code after
+ * printing. */
+static int
+ask(struct cli *c, const char *question, const char *dflt, ask_check check,
+    char **out)
+{
+	char *a = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	for (int tries = 1; ; tries++) {
+		int prc = prompt_line(question, dflt, &a);
+		if (prc == PROMPT_EOF) {
+			rc = cli_error(EXIT_EMPTY, "end of input: nothing written");
+			goto out;
+		}
+		if (prc != 0) {
+			rc = cli_error(1, "reading the answer failed: %s",
+			    ferror(stdin) ? strerror(errno) : "out of memory");
+			goto out;
+		}
+		if (check == NULL || *a == '\0' || check(c, a) == 0)
+			break;
+		free(a);
+		a = NULL;
+		if (tries == ASK_TRIES) {
+			rc = cli_error(EXIT_EMPTY, "no valid answer after %d tries: "
+			    "nothing written", ASK_TRIES);
+			goto out;
+		}
+	}
+	*out = a;
+	a = NULL;
+out:
+	free(a);
+	return rc;
+}
+
+/* Ask for what the command line left out.  0 or an exit code. */
+static int
+log_ask(struct cli *c, const struct log_dflt *d, struct log_in *in)
+{
+	char *a = NULL;
+	int rc = 0;
+
+	if (d->name != NULL)
+		fprintf(stderr, "Logging an interaction with %s (%s)\n", d->name,
+		    d->code);
+	else
+		fprintf(stderr, "Logging an interaction with %s\n", d->code);
+	if (in->v[L_AT] == NULL &&
+	    (rc = ask(c, "When", "now", check_when, &in->v[L_AT])) != 0)
+		goto out;
+	if (in->v[L_CHANNEL] == NULL && (rc = ask(c, "Channel",
+	    d->channel ? d->channel : "visit", check_channel,
+	    &in->v[L_CHANNEL])) != 0)
+		goto out;
+	if (in->v[L_WITH] == NULL &&
+	    (rc = ask(c, "With", d->contacts, NULL, &in->v[L_WITH])) != 0)
+		goto out;
+	if (in->v[L_SUMMARY] == NULL &&
+	    (rc = ask(c, "Summary", NULL, NULL, &in->v[L_SUMMARY])) != 0)
+		goto out;
+	if (in->v[L_SUMMARY][0] == '\0') {
+		rc = cli_error(EXIT_EMPTY, "empty summary: nothing written");
+		goto out;
+	}
+	if (in->v[L_FEEDBACK] == NULL && (rc = ask(c, "Customer feedback", NULL,
+	    NULL, &in->v[L_FEEDBACK])) != 0)
+		goto out;
+	/* Objections given as options stand for the whole list. */
+	if (in->nobj == 0) {
+		for (;;) {
+			if ((rc = ask(c, "Objection (empty to finish)", NULL, NULL,
+			    &a)) != 0)
+				goto out;
+			if (*a == '\0')
+				break;
+			if (log_in_obj(in, a) != 0) {
+				rc = cli_error(1, "out of memory");
+				goto out;
+			}
+			free(a);
+			a = NULL;
+		}
+	}
+	if (in->v[L_NEXT] == NULL &&
+	    (rc = ask(c, "Next action", NULL, NULL, &in->v[L_NEXT])) != 0)
+		goto out;
+	if (in->v[L_NEXT][0] != '\0' && in->v[L_DUE] == NULL &&
+	    (rc = ask(c, "Due (YYYY-MM-DD, empty for none)", NULL, check_due,
+	    &in->v[L_DUE])) != 0)
+		goto out;
+out:
+	free(a);
+	return rc;
+}
+
+/* ---- editing a template ---- */
+
+static char *
+log_template(const struct log_dflt *d, const struct log_in *in)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	int bad;
+
+	if (fp == NULL)
+		return NULL;
+	if (d->name != NULL)
+		fprintf(fp, "# Logging an interaction with %s (%s).\n", d->name,
+		    d->code);
+	else
+		fprintf(fp, "# Logging an interaction with %s.\n", d->code);
+	fprintf(fp, "# Lines starting with '#' are ignored. An empty summary "
+	    "aborts: nothing is written.\n"
+	    "# Dates: 2024-05-10 14:30, today, yesterday. Channels: %s.\n"
+	    "# A value runs to the end of its line; only objection may repeat.\n",
+	    dbk_channel_choices());
+	for (size_t k = 0; k < NLOG; k++) {
+		int i = tpl_order[k];
+		const char *v = in->v[i];
+		if (v == NULL && i == L_AT)
+			v = "now";
+		else if (v == NULL && i == L_CHANNEL)
+			v = d->channel ? d->channel : "visit";
+		else if (v == NULL && i == L_WITH)
+			v = d->contacts;
+		fprintf(fp, "%s: %s\n", log_map[i].opt, v ? v : "");
+		if (i == L_THEIR_NEXT) {
+			for (size_t j = 0; j < in->nobj; j++)
+				fprintf(fp, "objection: %s\n", in->obj[j]);
+			if (in->nobj == 0)
+				fputs("objection: \n", fp);
+		}
+	}
+	bad = ferror(fp);
+	if (fclose(fp) != 0 || bad) {
+		free(text);
+		text = NULL;
+	}
+	return text;
+}
+
+static char *
+trim_blanks(char *s)
+{
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Parse the edited text (modified in place) into in.  0 or an exit code
+ * after printing. */
+static int
+log_parse(char *text, struct log_in *in)
+{
+	char *p = text;
+	size_t lineno = 0;
+	int rc = 0;
+
+	while (*p != '\0' && rc == 0) {
+		char *line = p, *nl = strchr(p, '\n'), *colon, *key, *val;
+		int i;
+		lineno++;
+		if (nl != NULL) {
+			*nl = '\0';
+			p = nl + 1;
+		} else {
+			p += strlen(p);
+		}
+		line = trim_blanks(line);
+		if (*line == '\0' || *line == '#')
+			continue;
+		if ((colon = strchr(line, ':')) == NULL) {
+			rc = cli_error(5, "line %zu of the edited text is not "
+			    "'key: value': nothing written", lineno);
+			break;
+		}
+		*colon = '\0';
+		key = trim_blanks(line);
+		val = trim_blanks(colon + 1);
+		if (strcmp(key, "objection") == 0) {
+			if (*val != '\0' && log_in_obj(in, val) != 0)
+				rc = cli_error(1, "out of memory");
+		} else if ((i = log_index(key)) < 0) {
+			rc = cli_error(5, "unknown key '%s' on line %zu of the edited "
+			    "text: nothing written", key, lineno);
+		} else if (in->v[i] != NULL) {
+			rc = cli_error(5, "the key '%s' appears again on line %zu "
+			    "(only objection may repeat): nothing written", key,
+			    lineno);
+		} else if ((in->v[i] = strdup(val)) == NULL) {
+			rc = cli_error(1, "out of memory");
+		}
+	}
+	return rc;
+}
+
+/* Offer everything in the editor; what comes back replaces *in. */
+static int
+log_edit(const struct log_dflt *d, struct log_in *in)
+{
+	struct log_in got = { 0 };
+	char *tpl = log_template(d, in), *text = NULL;
+	int rc;
+
+	if (tpl == NULL) {
+		rc = cli_error(1, "out of memory");
+		goto out;
+	}
+	if ((rc = edit_template(tpl, &text)) != 0 ||
+	    (rc = log_parse(text, &got)) != 0)
+		goto out;
+	if (got.v[L_SUMMARY] == NULL || got.v[L_SUMMARY][0] == '\0') {
+		rc = cli_error(EXIT_EMPTY, "empty summary: nothing written");
+		goto out;
+	}
+	log_in_free(in);
+	*in = got;
+	memset(&got, 0, sizeof got);
+out:
+	log_in_free(&got);
+	free(tpl);
+	free(text);
+	return rc;
+}
+
+/* ---- writing ---- */
+
 static int
 log_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
 	struct log_ctx *l = vctx;
-	struct dbk_id cid;
-	int rc = dbk_resolve(t, DBK_T_CUSTOMER, l->ref, &cid, err);
+	struct dbk_id cid = l->cid;
+	int rc = 0;
 
+	if (!l->have_cid)
+		rc = dbk_resolve(t, DBK_T_CUSTOMER, l->ref, &cid, err);
 	if (rc != 0)
 		return rc;
 	return dbk_log_add(t, &cid, l->f, l->n, l->obj, l->nobj, &l->id,
@@ -48,35 +580,71 @@ exec_log(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
     struct optv *ov)
 {
 	struct log_ctx l = { 0 };
-	const struct optv *objs = opt_all(e, ov, "objection");
+	struct log_in in = { 0 };
+	struct log_dflt d = { 0 };
+	int edit = opt_has(e, ov, "edit"), asked;
 	int rc;
 
 	(void)npos;
 	l.ref = pos[0];
-	if (opt_get(e, ov, "summary") == NULL)
-		return cli_usage_error(e, "an interaction needs --summary TEXT");
-	if (opt_get(e, ov, "due") != NULL && opt_get(e, ov, "next") == NULL)
+	asked = edit || opt_get(e, ov, "summary") == NULL;
+	if (!edit && opt_get(e, ov, "summary") == NULL && !isatty(STDIN_FILENO))
+		return cli_usage_error(e, "an interaction needs --summary TEXT (or "
+		    "run on a terminal to be asked, or --edit)");
+	if (!asked && opt_get(e, ov, "due") != NULL &&
+	    opt_get(e, ov, "next") == NULL)
 		return cli_usage_error(e, "--due dates a next action: give --next too");
-	for (size_t i = 0; i < NLOG; i++) {
-		const char *v = opt_get(e, ov, log_map[i].opt);
-		if (v != NULL)
-			l.f[l.n++] = (struct dbk_field){ log_map[i].field, v };
+	if ((rc = log_in_flags(e, ov, &in)) != 0)
+		goto out;
+	if (asked) {
+		d.c = c;
+		d.ref = l.ref;
+		if ((rc = dbk_store_read(c->store, dflt_txn, &d, &c->err)) != 0) {
+			rc = cli_fail(c, rc);
+			goto out;
+		}
+		if (d.oom) {
+			rc = cli_error(1, "out of memory");
+			goto out;
+		}
+		if ((rc = edit ? log_edit(&d, &in) : log_ask(c, &d, &in)) != 0)
+			goto out;
+		if (in.v[L_DUE] != NULL && in.v[L_DUE][0] != '\0' &&
+		    (in.v[L_NEXT] == NULL || in.v[L_NEXT][0] == '\0')) {
+			rc = cli_error(5, "a due date needs a next action: nothing "
+			    "written");
+			goto out;
+		}
+		l.cid = d.cid;
+		l.have_cid = 1;
 	}
-	l.obj = objs && objs->n ? objs->vals : NULL;
-	l.nobj = objs ? objs->n : 0;
-	if ((rc = dbk_store_write(c->store, log_txn, &l, &c->err)) != 0)
-		return cli_fail(c, rc);
+	/* Asked values left empty are simply not given. */
+	for (size_t i = 0; i < NLOG; i++)
+		if (in.v[i] != NULL && (!asked || in.v[i][0] != '\0'))
+			l.f[l.n++] = (struct dbk_field){ log_map[i].field, in.v[i] };
+	l.obj = (const char *const *)in.obj;
+	l.nobj = in.nobj;
+	if ((rc = dbk_store_write(c->store, log_txn, &l, &c->err)) != 0) {
+		rc = cli_fail(c, rc);
+		goto out;
+	}
 	cli_print_added(c, "interaction", &l.id,
 	    l.late ? "(recorded more than 24 h after it happened: flagged late)" :
 	    NULL);
-	return 0;
+out:
+	dflt_clear(&d);
+	log_in_free(&in);
+	return rc;
 }
 
 static const struct opt log_opts[] = {
-	{ "summary", "TEXT", 0, "what was discussed (required)" },
+	{ "summary", "TEXT", 0, "what was discussed (asked for on a terminal "
+	    "when absent)" },
 	{ "at", "DATETIME", 0, "when it happened (default now)" },
-	{ "channel", "C", 0, "phone, visit, online, email or other" },
-	{ "with", "NAMES", 0, "participants, theirs and ours" },
+	{ "channel", "C", 0, "phone, visit, online, email or other (default "
+	    "when asked: the last one used)" },
+	{ "with", "NAMES", 0, "participants, theirs and ours (default when "
+	    "asked: the customer's contacts)" },
 	{ "feedback", "TEXT", 0, "the customer's feedback" },
 	{ "agreed", "TEXT", 0, "what was agreed" },
 	{ "materials", "TEXT", 0, "materials delivered" },
@@ -86,6 +654,8 @@ static const struct opt log_opts[] = {
 	{ "opportunity", "TEXT", 0, "new needs or opportunities" },
 	{ "next", "TEXT", 0, "our next action" },
 	{ "due", "DATE", 0, "when the next action is due" },
+	{ "edit", NULL, 0, "write it in $VISUAL or $EDITOR on a commented "
+	    "template, like git commit" },
 	{ NULL, NULL, 0, NULL }
 };
 
@@ -94,7 +664,13 @@ const struct cmd_entry cmd_log = {
 	"record an interaction with a customer",
 	"dealbook log 20240501 --at '2024-05-10 10:00' --channel visit "
 	"--summary '介紹智能倉儲解決方案' --objection '預算需審批' "
-	"--next '提交客戶案例與技術白皮書' --due 2024-05-17",
+	"--next '提交客戶案例與技術白皮書' --due 2024-05-17\n"
+	"  dealbook log 科技        without --summary on a terminal: asks "
+	"field by field\n"
+	"  dealbook log 科技 --edit  in the editor; options given fill the "
+	"template\n"
+	"  (an empty summary, or Ctrl-D at a prompt, aborts with exit 5: "
+	"nothing is written)",
 	exec_log
 };
 

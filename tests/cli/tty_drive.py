@@ -2,8 +2,9 @@
 
 usage: python3 tty_drive.py ANSWER... -- COMMAND...
 Each time the command prints a line ending in ': ' (a prompt), the next
-ANSWER is typed followed by Enter.  Prints everything the terminal showed,
-then exits with the command's exit status.
+ANSWER is typed followed by Enter; the answer "^D" instead types Ctrl-D
+(end of input) alone.  Prints everything the terminal showed, then exits
+with the command's exit status.
 """
 import os
 import pty
@@ -32,7 +33,11 @@ while True:
     seen += chunk
     pending += chunk
     if pending.rstrip().endswith(b":") and answers:
-        os.write(fd, answers.pop(0).encode() + b"\n")
+        answer = answers.pop(0)
+        if answer == "^D":
+            os.write(fd, b"\x04")
+        else:
+            os.write(fd, answer.encode() + b"\n")
         pending = b""
 _, status = os.waitpid(pid, 0)
 sys.stdout.write(seen.decode("utf-8", "replace"))
