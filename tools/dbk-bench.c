@@ -64,7 +64,12 @@ struct run {
 	size_t txns;
 	uint64_t ptbytes;      /* plaintext bytes of those records */
 	size_t entries[NDBS];
+	size_t tcount[DBK_T_MAX + 1];   /* records per type */
+	uint64_t tbytes[DBK_T_MAX + 1]; /* their plaintext bytes */
 	uint64_t lib_file, floor_file;
+	double kind_s[GEN_KIND_COUNT];
+	size_t retries;
+	double retry_s, commit_s;
 };
 
 static double
@@ -195,6 +200,10 @@ collect(const char *dir, struct entry **out, struct run *r)
 		memcpy(e[n].key, k.mv_data, KEY_LEN);
 		e[n].ptlen = (uint32_t)(v.mv_size - SEAL_OVERHEAD);
 		r->ptbytes += e[n].ptlen;
+		if (e[n].key[0] >= 1 && e[n].key[0] <= DBK_T_MAX) {
+			r->tcount[e[n].key[0]]++;
+			r->tbytes[e[n].key[0]] += e[n].ptlen;
+		}
 		n++;
 	}
 	if (mrc != MDB_NOTFOUND) {
@@ -351,6 +360,10 @@ lib_load(const char *dir, const struct gen_plan *plan, size_t batch,
 		return -1;
 	}
 	r->txns = st.txns;
+	memcpy(r->kind_s, st.kind_s, sizeof r->kind_s);
+	r->retries = st.retries;
+	r->retry_s = st.retry_s;
+	r->commit_s = st.commit_s;
 	r->lib_file = file_size(dir);
 	return 0;
 }
@@ -535,7 +548,32 @@ main(int argc, char **argv)
 	    runs[0].records ? (double)runs[0].ptbytes / (double)runs[0].records : 0.0,
 	    (double)runs[0].lib_file / 1048576.0,
 	    (double)runs[0].floor_file / 1048576.0);
-	printf("run 1 entries per database:");
+	{
+		static const char *const kn[GEN_KIND_COUNT] = {
+			"dbk_customer_add", "dbk_log_add", "dbk_stage_set",
+			"dbk_deal_add", "dbk_payment_add",
+		};
+		double in = 0;
+
+		printf("run 1 library time by call (calls, s, us a call):");
+		for (int k = 0; k < GEN_KIND_COUNT; k++) {
+			printf(" %s %zu %.2f %.1f;", kn[k], plan.count[k],
+			    runs[0].kind_s[k], plan.count[k] ?
+			    runs[0].kind_s[k] * 1e6 / (double)plan.count[k] : 0.0);
+			in += runs[0].kind_s[k];
+		}
+		printf(" batches undone by map growth %zu, %.2f s; begin/commit/"
+		    "grow %.2f s; building inputs and the rest %.2f s\n",
+		    runs[0].retries, runs[0].retry_s, runs[0].commit_s,
+		    runs[0].lib_s - in - runs[0].retry_s - runs[0].commit_s);
+	}
+	printf("run 1 records by type (count, mean plaintext bytes):");
+	for (int ty = 1; ty <= DBK_T_MAX; ty++)
+		if (runs[0].tcount[ty] > 0)
+			printf(" %s %zu x %.0f", dbk_type_name((enum dbk_type)ty),
+			    runs[0].tcount[ty],
+			    (double)runs[0].tbytes[ty] / (double)runs[0].tcount[ty]);
+	printf("\nrun 1 entries per database:");
 	for (size_t d = 0; d < NDBS; d++)
 		printf(" %s %zu", db_names[d], runs[0].entries[d]);
 	printf("\n");

@@ -356,16 +356,16 @@ label_child(struct dbk_record *r, void *ctx)
 	return d->oom ? DBK_ENOMEM : 0;
 }
 
-/* Append s with tabs, newlines and backslashes escaped. */
+/* Append s, with tabs, newlines and backslashes escaped when `esc`. */
 static int
-esc_append(char **buf, size_t *len, size_t *cap, const char *s)
+str_append(char **buf, size_t *len, size_t *cap, const char *s, int esc)
 {
 	for (; *s; s++) {
 		char tmp[2];
 		size_t k = 1;
 
 		tmp[0] = *s;
-		if (*s == '\t' || *s == '\n' || *s == '\\') {
+		if (esc && (*s == '\t' || *s == '\n' || *s == '\\')) {
 			tmp[0] = '\\';
 			tmp[1] = *s == '\t' ? 't' : *s == '\n' ? 'n' : '\\';
 			k = 2;
@@ -394,7 +394,7 @@ dump_record(struct dbk_record *r, void *ctx)
 	size_t len = 0, cap = 0;
 	int bad = 0;
 
-	bad |= esc_append(&line, &len, &cap, dbk_type_name(type));
+	bad |= str_append(&line, &len, &cap, dbk_type_name(type), 1);
 	for (size_t i = 0; i < dbk_record_nfields(r) && !bad; i++) {
 		const struct dbk_fielddef *fd;
 		const char *name, *value;
@@ -408,10 +408,10 @@ dump_record(struct dbk_record *r, void *ctx)
 			value = "";
 		else if (fd != NULL && fd->kind == DBK_K_REF)
 			value = label_of(d, value); /* ids are random */
-		bad |= esc_append(&line, &len, &cap, "\t");
-		bad |= esc_append(&line, &len, &cap, name);
-		bad |= esc_append(&line, &len, &cap, "=");
-		bad |= esc_append(&line, &len, &cap, value);
+		bad |= str_append(&line, &len, &cap, "\t", 0);
+		bad |= str_append(&line, &len, &cap, name, 1);
+		bad |= str_append(&line, &len, &cap, "=", 0);
+		bad |= str_append(&line, &len, &cap, value, 1);
 	}
 	if (!bad && d->out.n == d->out.cap) {
 		size_t nc = d->out.cap ? d->out.cap * 2 : 1024;

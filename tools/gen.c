@@ -747,7 +747,20 @@ struct load_ctx {
 	struct dbk_id *did;   /* per customer: its deal */
 	struct gen_input *in;
 	int bad_input;
+	double kind_s[GEN_KIND_COUNT]; /* this attempt of the batch */
+	double cb_s;                   /* this attempt, whole callback */
+	double cb_total;               /* every attempt of this batch */
+	size_t attempts;
 };
+
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static int
 apply(struct dbk_txn *t, struct load_ctx *c, const struct gen_event *e,
@@ -786,22 +799,30 @@ load_batch(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
 	struct load_ctx *c = vctx;
 	struct dbk_store *s = dbk_txn_store(t);
-	int rc;
+	double start = mono_s();
+	int rc = 0;
 
 	/* Run again from the start after a map growth: every id this batch
 	 * hands out is written before it is read. */
-	for (size_t i = c->from; i < c->to; i++) {
+	memset(c->kind_s, 0, sizeof c->kind_s);
+	c->attempts++;
+	for (size_t i = c->from; i < c->to && rc == 0; i++) {
 		const struct gen_event *e = &c->p->ev[i];
+		double t0;
 
 		if (gen_input(c->p, e, c->in) != 0) {
 			c->bad_input = 1;
-			return DBK_EINVAL;
+			rc = DBK_EINVAL;
+			break;
 		}
 		dbk_store_set_clock(s, e->entered);
-		if ((rc = apply(t, c, e, err)) != 0)
-			return rc;
+		t0 = mono_s();
+		rc = apply(t, c, e, err);
+		c->kind_s[e->kind] += mono_s() - t0;
 	}
-	return 0;
+	c->cb_s = mono_s() - start;
+	c->cb_total += c->cb_s;
+	return rc;
 }
 
 int
@@ -824,10 +845,19 @@ gen_load(struct dbk_store *s, const struct gen_plan *p, size_t batch,
 		goto out;
 	}
 	for (c.from = 0; c.from < p->nev; c.from = c.to) {
+		double t0 = mono_s();
+
 		c.to = c.from + batch < p->nev ? c.from + batch : p->nev;
+		c.cb_total = 0;
+		c.attempts = 0;
 		if ((rc = dbk_store_write(s, load_batch, &c, err)) != 0)
 			goto out;
 		st->txns++;
+		st->retries += c.attempts - 1;
+		st->retry_s += c.cb_total - c.cb_s;
+		st->commit_s += mono_s() - t0 - c.cb_total;
+		for (int k = 0; k < GEN_KIND_COUNT; k++)
+			st->kind_s[k] += c.kind_s[k];
 	}
 	st->records = gen_plan_records(p);
 out:

@@ -86,6 +86,15 @@ int gen_input(const struct gen_plan *p, const struct gen_event *e,
 struct gen_load_stats {
 	size_t txns;     /* committed write transactions */
 	size_t records;  /* records created (see gen_plan_records) */
+	/* Wall time inside the API call of each kind of event, over the
+	 * committed attempts only (a batch run again after a map growth
+	 * counts once); the rest of a load is commits, retries, and
+	 * building the inputs. */
+	double kind_s[GEN_KIND_COUNT];
+	size_t retries;   /* batches run again after the map filled up */
+	double retry_s;   /* time spent in the attempts that were undone */
+	double commit_s;  /* in dbk_store_write outside the batch callback:
+			   * begin, commit (write-out and fsync), growth */
 };
 
 /*
