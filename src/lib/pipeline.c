@@ -301,7 +301,7 @@ dbk_log_add(struct dbk_txn *t, const struct dbk_id *cid,
 		}
 		if (tn != NULL && *tn != '\0')
 			cu[k++] = (struct dbk_field){ "their_next", tn };
-		if ((rc = dbk_record_update_sys(t, cid, cu, k, NULL, err)) != 0)
+		if ((rc = dbki_record_update_loaded(t, c, cu, k, 1, NULL, err)) != 0)
 			goto out;
 	}
 	if (out != NULL)
@@ -449,7 +449,7 @@ dbk_stage_set(struct dbk_txn *t, const struct dbk_id *cid, const char *stage,
 	enum dbk_stage from, to;
 	char at[24], chex[DBK_ID_HEX], *prob = NULL, **chkf = NULL;
 	int64_t when;
-	int backdated = 0;
+	int backdated = 0, kept_prob = 0;
 	size_t k = 0, nmiss = 0;
 	const char *miss[16];
 	int rc, forced = 0;
@@ -610,16 +610,18 @@ dbk_stage_set(struct dbk_txn *t, const struct dbk_id *cid, const char *stage,
 		if (j == k)
 			k++;
 	}
-	if ((rc = dbk_record_update_sys(t, cid, cu, k, NULL, err)) != 0)
+	/* Read what the result reports before the update changes c. */
+	res->override_kept = prob == NULL && dbk_record_str(c, "probability") != NULL;
+	kept_prob = res->override_kept ?
+	    (int)str_i64(dbk_record_str(c, "probability"), 0) : 0;
+	if ((rc = dbki_record_update_loaded(t, c, cu, k, 1, NULL, err)) != 0)
 		goto out;
 	res->from = from;
 	res->backdated = backdated;
 	res->to = to;
 	res->forced = forced;
-	res->override_kept = prob == NULL && dbk_record_str(c, "probability") != NULL;
 	res->probability = prob != NULL ? (int)str_i64(prob, 0) :
-	    res->override_kept ? (int)str_i64(dbk_record_str(c, "probability"), 0) :
-	    default_prob[to];
+	    res->override_kept ? kept_prob : default_prob[to];
 	rc = 0;
 	goto out;
 nomem:

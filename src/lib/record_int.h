@@ -32,6 +32,9 @@ int dbki_record_decode(struct dbk_store *s, enum dbk_type type,
     struct dbk_record **out, struct dbk_error *err) DBK_WUR;
 int dbki_record_load(struct dbk_txn *t, enum dbk_type type,
     const struct dbk_id *id, struct dbk_record **out, struct dbk_error *err) DBK_WUR;
+int dbki_record_update_loaded(struct dbk_txn *t, struct dbk_record *r,
+    const struct dbk_field *f, size_t n, int sys, size_t *changed,
+    struct dbk_error *err) DBK_WUR;
 /* Create, optionally allowing system fields. */
 int dbki_record_create(struct dbk_txn *t, enum dbk_type type,
     const struct dbk_field *f, size_t n, int sys, struct dbk_id *out,
