@@ -52,30 +52,6 @@ const struct cmd_entry *const cli_commands[] = {
 	NULL
 };
 
-static void
-main_usage(FILE *fp)
-{
-	const char *last = "";
-
-	fputs("usage: dealbook [--store DIR] [--format table|json|csv|md] "
-	    "[--lang en|zh]\n"
-	    "                [--passphrase-file FILE] [--reveal] <command> "
-	    "[<args>]\n\ncommands:\n", fp);
-	for (size_t i = 0; cli_commands[i]; i++) {
-		const struct cmd_entry *e = cli_commands[i];
-		char name[48];
-		snprintf(name, sizeof name, "%s%s%s", e->group, e->verb ? " " : "",
-		    e->verb ? e->verb : "");
-		fprintf(fp, "  %-20s %s\n", name, e->help);
-		last = e->group;
-	}
-	(void)last;
-	fputs("\n'dealbook help <command>' shows a command's options and an "
-	    "example.\nExit codes: 0 ok, 1 runtime error, 2 usage, 3 wrong "
-	    "passphrase or missing key,\n4 not found, 5 invalid input, 6 "
-	    "integrity failure.\n", fp);
-}
-
 /* Find the entry for argv[0] (and argv[1] when the group has verbs). */
 static const struct cmd_entry *
 find_cmd(int argc, char **argv, int *used, int *group_only)
@@ -107,29 +83,6 @@ group_usage(FILE *fp, const char *group)
 	for (size_t i = 0; cli_commands[i]; i++)
 		if (strcmp(cli_commands[i]->group, group) == 0)
 			cli_usage(fp, cli_commands[i]);
-}
-
-static int
-cmd_help(int argc, char **argv)
-{
-	const struct cmd_entry *e;
-	int used, group_only;
-
-	if (argc == 0) {
-		main_usage(stdout);
-		return 0;
-	}
-	e = find_cmd(argc, argv, &used, &group_only);
-	if (e != NULL) {
-		cli_help(stdout, e);
-		return 0;
-	}
-	if (group_only) {
-		group_usage(stdout, argv[0]);
-		return 0;
-	}
-	return cli_error(EXIT_USAGE, "unknown command '%s' (see 'dealbook help')",
-	    argv[0]);
 }
 
 static const char *
@@ -314,11 +267,21 @@ main(int argc, char **argv)
 			printf("dealbook %s\n", DEALBOOK_VERSION);
 			return 0;
 		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			main_usage(stdout);
+			cli_main_usage(stdout);
 			return 0;
 		} else if (strcmp(a, "--reveal") == 0) {
 			c.reveal = 1;
 			continue;
+		} else if (strcmp(a, "--man") == 0) {
+			return cli_man(stdout);
+		} else if (strcmp(a, "--complete") == 0) {
+			/* Words for shell completion (cmd_help.c); never prompts. */
+			if (c.store_path == NULL)
+				c.store_path = default_store(&owned);
+			rc = cli_complete(&c, argc - i - 1, argv + i + 1);
+			dbk_error_clear(&c.err);
+			free(owned);
+			return rc;
 		}
 		if (v == NULL)
 			return cli_usage_error(NULL, "option '%s' needs a value", a);
@@ -345,11 +308,11 @@ main(int argc, char **argv)
 		i++;
 	}
 	if (i >= argc) {
-		main_usage(stderr);
+		cli_main_usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (strcmp(argv[i], "help") == 0)
-		return cmd_help(argc - i - 1, argv + i + 1);
+		return cli_help_command(argc - i - 1, argv + i + 1);
 	e = find_cmd(argc - i, argv + i, &used, &group_only);
 	if (e == NULL) {
 		if (group_only) {

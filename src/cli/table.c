@@ -1,6 +1,8 @@
 /*
  * table.c -- render rows of text as an aligned table, JSON, CSV or
  * markdown.  Widths come from dbk_display_width (CJK counts 2 columns).
+ * Cells may carry a style (tbl_add_row_styled, declared in cli.h), shown
+ * in TBL_TABLE as SGR colour only once tbl_set_color turned it on.
  */
 #include "table.h"
 
@@ -13,6 +15,8 @@
 
 #include "dealbook/parse.h"
 
+#include "cli.h"	/* tbl_set_color, tbl_add_row_styled */
+
 struct tbl {
 	size_t ncols;
 	char **keys;
@@ -20,6 +24,9 @@ struct tbl {
 	char **cells;		/* nrows * ncols; NULL is an empty cell */
 	size_t nrows;
 	size_t cap;		/* rows allocated in cells */
+	unsigned char *styles;	/* scap * ncols tbl_style values, or NULL */
+	size_t scap;		/* rows allocated in styles; later rows plain */
+	int color;		/* TBL_TABLE shows the styles */
 };
 
 /* ---- construction ----------------------------------------------------- */
@@ -113,6 +120,41 @@ out:
 	return rc;
 }
 
+void tbl_set_color(struct tbl *t, int on)
+{
+	if (t)
+		t->color = on != 0;
+}
+
+int tbl_add_row_styled(struct tbl *t, const char *const values[],
+    const unsigned char styles[])
+{
+	unsigned char *st;
+	size_t cap, c;
+
+	if (!t)
+		return -1;
+	if (styles && t->nrows >= t->scap) {
+		/* Room first, so a failure leaves the table unchanged. */
+		cap = t->scap ? t->scap * 2 : 8;
+		if (cap <= t->nrows)
+			cap = t->nrows + 1;
+		if (cap > SIZE_MAX / t->ncols)
+			return -1;
+		st = realloc(t->styles, cap * t->ncols);
+		if (!st)
+			return -1;
+		memset(st + t->scap * t->ncols, 0, (cap - t->scap) * t->ncols);
+		t->styles = st;
+		t->scap = cap;
+	}
+	if (tbl_add_row(t, values) != 0)
+		return -1;
+	for (c = 0; styles && c < t->ncols; c++)
+		t->styles[(t->nrows - 1) * t->ncols + c] = styles[c];
+	return 0;
+}
+
 size_t tbl_rows(const struct tbl *t)
 {
 	return t ? t->nrows : 0;
@@ -125,6 +167,7 @@ void tbl_free(struct tbl *t)
 	free_strv(t->keys, t->ncols);
 	free_strv(t->heads, t->ncols);
 	free_strv(t->cells, t->nrows * t->ncols);
+	free(t->styles);
 	free(t);
 }
 
@@ -255,15 +298,51 @@ static void emit_cell(struct out *o, const char *s, int md)
 	emit(o, run, (size_t)(s - run));
 }
 
+/* Something other than blanks and controls to show? */
+static int visible(const char *s)
+{
+	size_t n;
+
+	for (; *s; s += n ? n : 1) {
+		n = ctl_len(s);
+		if (!n && *s != ' ')
+			return 1;
+	}
+	return 0;
+}
+
+/* The SGR sequence that starts a style, or NULL for plain. */
+static const char *style_on(unsigned char style)
+{
+	switch (style) {
+	case TBL_WARN:
+		return "\033[1;31m";
+	case TBL_DIM:
+		return "\033[2m";
+	default:
+		return NULL;
+	}
+}
+
+/* styles: this row's, or NULL (plain; always so without colour). */
 static void table_line(struct out *o, const struct tbl *t,
-    char *const *cells, const size_t *w)
+    char *const *cells, const unsigned char *styles, const size_t *w)
 {
 	size_t c;
-	const char *s;
+	const char *s, *on;
 
 	for (c = 0; c < t->ncols; c++) {
 		s = cells[c] ? cells[c] : "";
-		emit_cell(o, s, 0);
+		on = styles ? style_on(styles[c]) : NULL;
+		if (on && visible(s)) {
+			/* Padding before stays outside the colour; deferred
+			 * blanks after it too, so no line ends in them. */
+			emit(o, on, strlen(on));
+			emit_cell(o, s, 0);
+			emit_raw(o, "\033[0m", 4);
+		} else {
+			emit_cell(o, s, 0);
+		}
 		if (c + 1 < t->ncols)
 			o->pend += w[c] - cell_width(s) + 2;
 	}
@@ -287,7 +366,7 @@ static int print_table(const struct tbl *t, struct out *o)
 				w[c] = cw;
 		}
 	}
-	table_line(o, t, t->heads, w);
+	table_line(o, t, t->heads, NULL, w);
 	for (c = 0; c < t->ncols; c++) {
 		if (c > 0)
 			o->pend += 2;
@@ -298,7 +377,8 @@ static int print_table(const struct tbl *t, struct out *o)
 	}
 	end_line(o);
 	for (r = 0; r < t->nrows; r++)
-		table_line(o, t, t->cells + r * t->ncols, w);
+		table_line(o, t, t->cells + r * t->ncols,
+		    t->color && r < t->scap ? t->styles + r * t->ncols : NULL, w);
 	free(w);
 	return 0;
 }
