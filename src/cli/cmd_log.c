@@ -978,6 +978,7 @@ exec_timeline_print(struct cli *c, struct dbk_list *l)
 
 	if (tb == NULL)
 		return cli_error(1, "out of memory");
+	tbl_set_color(tb, c->fmt == TBL_TABLE && cli_color_enabled());
 	for (size_t i = 0; i < l->n; i++) {
 		struct dbk_record *r = l->r[i];
 		char secs[24], *when, *what, sid[DBK_ID_HEX];
@@ -990,8 +991,16 @@ exec_timeline_print(struct cli *c, struct dbk_list *l)
 		row[1] = dbk_type_name(dbk_record_type(r));
 		row[2] = sid;
 		row[3] = what;
-		if (tbl_add_row(tb, row) != 0)
-			rc = cli_error(1, "out of memory");
+		{
+			/* Late interactions and forced gates stand out. */
+			const char *lt = dbk_record_str(r, "late");
+			const char *fo = dbk_record_str(r, "forced");
+			int warn = (lt != NULL && strcmp(lt, "1") == 0) ||
+			    (fo != NULL && strcmp(fo, "1") == 0);
+			const unsigned char style[4] = { 0, 2, 2, warn ? 1 : 0 };
+			if (tbl_add_row_styled(tb, row, style) != 0)
+				rc = cli_error(1, "out of memory");
+		}
 		free(when);
 		free(what);
 	}
@@ -1071,6 +1080,7 @@ todo_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		q->rc = cli_error(1, "out of memory");
 		return 0;
 	}
+	tbl_set_color(tb, c->fmt == TBL_TABLE && cli_color_enabled());
 	for (size_t i = 0; i < l.n; i++) {
 		struct dbk_record *r = l.r[i];
 		const char *due = dbk_record_str(r, "next_due");
@@ -1082,7 +1092,9 @@ todo_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		const char *row[6] = { due, over ? (cli_machine(c) ? "true" :
 		    (c->zh ? "逾期" : "OVERDUE")) : (cli_machine(c) ? "false" : ""),
 		    ref, name, next, their };
-		if (tbl_add_row(tb, row) != 0)
+		const unsigned char style[6] = { over ? 1 : 0, over ? 1 : 0, 0, 0,
+		    0, 0 };
+		if (tbl_add_row_styled(tb, row, style) != 0)
 			q->rc = cli_error(1, "out of memory");
 		free(ref);
 		free(name);
