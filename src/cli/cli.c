@@ -527,6 +527,22 @@ cli_print_record(struct cli *c, const struct dbk_record *r)
 	}
 }
 
+int
+cli_read_table(struct cli *c, struct tbl *tb, dbk_txn_fn fn, void *ctx,
+    const int *oom)
+{
+	int rc = dbk_store_read(c->store, fn, ctx, &c->err);
+
+	if (rc != 0)
+		rc = cli_fail(c, rc);
+	else if (*oom)
+		rc = cli_error(1, "out of memory");
+	else if (tbl_print(tb, stdout, c->fmt) != 0)
+		rc = cli_error(1, "writing failed");
+	tbl_free(tb);
+	return rc;
+}
+
 void
 cli_progress(const char *what, uint64_t done, uint64_t total, void *ctx)
 {

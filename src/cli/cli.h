@@ -104,6 +104,17 @@ char *cli_money(struct cli *c, const char *minor);
 /* Format a datetime (Unix seconds string). */
 char *cli_datetime(struct cli *c, const char *secs);
 
+/* Fill `tb` in a read transaction (fn adds rows, setting *oom when one
+ * did not fit), print it in the chosen format and free it.  Returns the
+ * exit code. */
+int cli_read_table(struct cli *c, struct tbl *tb, dbk_txn_fn fn, void *ctx,
+    const int *oom);
+
+/* The command argv names (group, and verb when one matches argv[1]);
+ * *used words taken, *group_only set when only the group matched. */
+const struct cmd_entry *cli_find_cmd(int argc, char **argv, int *used,
+    int *group_only);
+
 /* The progress line on stderr, for dbk_store_set_progress: only on a
  * terminal, at most ten times a second, cleared when done. */
 void cli_progress(const char *what, uint64_t done, uint64_t total, void *ctx);

@@ -92,7 +92,6 @@ exec_audit(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		"欄位" };
 	struct audit_ctx a = { 0 };
 	const char *since = opt_get(e, ov, "since");
-	int rc;
 
 	(void)npos; (void)pos;
 	a.c = c;
@@ -105,15 +104,7 @@ exec_audit(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		    "YYYY-MM-DD)", since);
 	if ((a.tb = tbl_new(8, keys, c->zh ? zh : en)) == NULL)
 		return cli_error(1, "out of memory");
-	rc = dbk_store_read(c->store, audit_txn, &a, &c->err);
-	if (rc != 0) {
-		tbl_free(a.tb);
-		return cli_fail(c, rc);
-	}
-	rc = a.oom ? cli_error(1, "out of memory") :
-	    tbl_print(a.tb, stdout, c->fmt) != 0 ? cli_error(1, "writing failed") : 0;
-	tbl_free(a.tb);
-	return rc;
+	return cli_read_table(c, a.tb, audit_txn, &a, &a.oom);
 }
 
 static const struct opt audit_opts[] = {

@@ -309,7 +309,6 @@ exec_customer_list(struct cli *c, const struct cmd_entry *e, int npos,
 		"負責人", "最近溝通", "下一步期限", "預期金額", "概率" };
 	struct list_ctx l = { 0 };
 	const char *st = opt_get(e, ov, "stage"), *sd = opt_get(e, ov, "stalled");
-	int rc;
 
 	(void)npos; (void)pos;
 	l.c = c;
@@ -331,15 +330,7 @@ exec_customer_list(struct cli *c, const struct cmd_entry *e, int npos,
 	}
 	if ((l.tb = tbl_new(10, keys, c->zh ? zh : en)) == NULL)
 		return cli_error(1, "out of memory");
-	rc = dbk_store_read(c->store, list_txn, &l, &c->err);
-	if (rc != 0) {
-		tbl_free(l.tb);
-		return cli_fail(c, rc);
-	}
-	rc = l.oom ? cli_error(1, "out of memory") :
-	    tbl_print(l.tb, stdout, c->fmt) != 0 ? cli_error(1, "writing failed") : 0;
-	tbl_free(l.tb);
-	return rc;
+	return cli_read_table(c, l.tb, list_txn, &l, &l.oom);
 }
 
 static const struct opt customer_list_opts[] = {
@@ -513,22 +504,13 @@ exec_contact_list(struct cli *c, const struct cmd_entry *e, int npos,
 	const char *en[] = { "id", "name", "title", "role", "phone", "e-mail" };
 	const char *zh[] = { "編號", "聯系人", "職位", "角色", "聯系方式", "郵箱" };
 	struct contact_ctx l = { 0 };
-	int rc;
 
 	(void)e; (void)npos; (void)ov;
 	l.ref = pos[0];
 	l.c = c;
 	if ((l.tb = tbl_new(6, keys, c->zh ? zh : en)) == NULL)
 		return cli_error(1, "out of memory");
-	rc = dbk_store_read(c->store, contact_list_txn, &l, &c->err);
-	if (rc != 0) {
-		tbl_free(l.tb);
-		return cli_fail(c, rc);
-	}
-	rc = l.oom ? cli_error(1, "out of memory") :
-	    tbl_print(l.tb, stdout, c->fmt) != 0 ? cli_error(1, "writing failed") : 0;
-	tbl_free(l.tb);
-	return rc;
+	return cli_read_table(c, l.tb, contact_list_txn, &l, &l.oom);
 }
 
 const struct cmd_entry cmd_contact_list = {
@@ -606,22 +588,13 @@ exec_history(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		"current" };
 	const char *zh[] = { "欄位", "內容", "寫入時間", "寫入人", "設備", "現值" };
 	struct hist_ctx h = { 0 };
-	int rc;
 
 	(void)e; (void)npos; (void)ov;
 	h.c = c;
 	h.ref = pos[0];
 	if ((h.tb = tbl_new(6, keys, c->zh ? zh : en)) == NULL)
 		return cli_error(1, "out of memory");
-	rc = dbk_store_read(c->store, hist_txn, &h, &c->err);
-	if (rc != 0) {
-		tbl_free(h.tb);
-		return cli_fail(c, rc);
-	}
-	rc = h.oom ? cli_error(1, "out of memory") :
-	    tbl_print(h.tb, stdout, c->fmt) != 0 ? cli_error(1, "writing failed") : 0;
-	tbl_free(h.tb);
-	return rc;
+	return cli_read_table(c, h.tb, hist_txn, &h, &h.oom);
 }
 
 const struct cmd_entry cmd_history = {

@@ -153,7 +153,6 @@ exec_list(struct cli *c, enum dbk_type type, int npos, char **pos)
 	const char *pen[] = { "id", "deal", "received", "amount" };
 	const char *pzh[] = { "編號", "合同", "回款日期", "金額" };
 	struct deal_ctx d = { 0 };
-	int rc;
 
 	d.c = c;
 	d.type = type;
@@ -162,15 +161,7 @@ exec_list(struct cli *c, enum dbk_type type, int npos, char **pos)
 	    type == DBK_T_DEAL ? (c->zh ? dzh : den) : (c->zh ? pzh : pen));
 	if (d.tb == NULL)
 		return cli_error(1, "out of memory");
-	rc = dbk_store_read(c->store, list_txn, &d, &c->err);
-	if (rc != 0) {
-		tbl_free(d.tb);
-		return cli_fail(c, rc);
-	}
-	rc = d.oom ? cli_error(1, "out of memory") :
-	    tbl_print(d.tb, stdout, c->fmt) != 0 ? cli_error(1, "writing failed") : 0;
-	tbl_free(d.tb);
-	return rc;
+	return cli_read_table(c, d.tb, list_txn, &d, &d.oom);
 }
 
 static int

@@ -92,25 +92,15 @@ group_known(const char *group, int *has_verbs, int *has_solo)
 	return seen;
 }
 
-/* The command named by argv (group, and verb when the group has one that
- * matches argv[1]), as main.c's dispatch finds it; *used words taken. */
+/* The command named by argv, as main.c's dispatch finds it. */
 static const struct cmd_entry *
 lookup(int argc, char **argv, int *used)
 {
-	for (size_t i = 0; argc > 0 && cli_commands[i]; i++) {
-		const struct cmd_entry *e = cli_commands[i];
-		if (strcmp(e->group, argv[0]) != 0)
-			continue;
-		if (e->verb == NULL) {
-			*used = 1;
-			return e;
-		}
-		if (argc > 1 && strcmp(e->verb, argv[1]) == 0) {
-			*used = 2;
-			return e;
-		}
-	}
-	return NULL;
+	int group_only;
+
+	if (argc <= 0)
+		return NULL;
+	return cli_find_cmd(argc, argv, used, &group_only);
 }
 
 /* Has this group been seen before index i of the table? */

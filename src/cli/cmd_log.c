@@ -869,22 +869,13 @@ exec_objection_list(struct cli *c, const struct cmd_entry *e, int npos,
 	const char *en[] = { "id", "objection", "resolved", "our response" };
 	const char *zh[] = { "編號", "異議", "已解決", "應對" };
 	struct obj_ctx o = { 0 };
-	int rc;
 
 	(void)e; (void)ov;
 	o.c = c;
 	o.ref = npos > 0 ? pos[0] : NULL;
 	if ((o.tb = tbl_new(4, keys, c->zh ? zh : en)) == NULL)
 		return cli_error(1, "out of memory");
-	rc = dbk_store_read(c->store, objlist_txn, &o, &c->err);
-	if (rc != 0) {
-		tbl_free(o.tb);
-		return cli_fail(c, rc);
-	}
-	rc = o.oom ? cli_error(1, "out of memory") :
-	    tbl_print(o.tb, stdout, c->fmt) != 0 ? cli_error(1, "writing failed") : 0;
-	tbl_free(o.tb);
-	return rc;
+	return cli_read_table(c, o.tb, objlist_txn, &o, &o.oom);
 }
 
 const struct cmd_entry cmd_objection_list = {

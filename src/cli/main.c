@@ -53,8 +53,8 @@ const struct cmd_entry *const cli_commands[] = {
 };
 
 /* Find the entry for argv[0] (and argv[1] when the group has verbs). */
-static const struct cmd_entry *
-find_cmd(int argc, char **argv, int *used, int *group_only)
+const struct cmd_entry *
+cli_find_cmd(int argc, char **argv, int *used, int *group_only)
 {
 	int group_seen = 0;
 
@@ -313,7 +313,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[i], "help") == 0)
 		return cli_help_command(argc - i - 1, argv + i + 1);
-	e = find_cmd(argc - i, argv + i, &used, &group_only);
+	e = cli_find_cmd(argc - i, argv + i, &used, &group_only);
 	if (e == NULL) {
 		if (group_only) {
 			if (argc - i > 1 && strcmp(argv[i + 1], "--help") != 0)
