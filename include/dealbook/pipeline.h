@@ -135,6 +135,29 @@ int dbk_timeline(struct dbk_txn *t, const struct dbk_id *customer,
 int dbk_todo(struct dbk_txn *t, struct dbk_list *out, struct dbk_error *err)
 	__attribute__((warn_unused_result));
 
+/*
+ * The customer list, fast: one small encrypted summary per customer
+ * (kept beside the record, in creation order) instead of decoding every
+ * record.  Strings are canonical values (record.h), NULL when absent;
+ * borrowed until fn returns.  `expected` is readable only when asked
+ * (reveal) and the restricted key is held; else expected_state says why.
+ */
+struct dbk_customer_row {
+	struct dbk_id id;
+	const char *code, *name, *industry, *stage, *owner, *last_contact,
+	    *next_due, *probability, *stage_at, *created, *lead_at;
+	const char *expected;
+	int expected_state;   /* DBK_FS_PLAIN (maybe NULL) or DBK_FS_RESTRICTED */
+};
+typedef int (*dbk_customer_row_fn)(const struct dbk_customer_row *row,
+    void *ctx);
+int dbk_customer_rows(struct dbk_txn *t, int reveal, dbk_customer_row_fn fn,
+    void *ctx, struct dbk_error *err) __attribute__((warn_unused_result));
+/* The same rules as dbk_customer_probability / dbk_customer_stalled. */
+int dbk_customer_row_probability(const struct dbk_customer_row *row);
+int dbk_customer_row_stalled(const struct dbk_customer_row *row, int64_t now,
+    int days);
+
 /* Is the customer open (lead..negotiation)? */
 int dbk_customer_open(const struct dbk_record *customer);
 /* Stalled: open, no interaction for `days` days, and no committed next

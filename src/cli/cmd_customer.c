@@ -246,39 +246,46 @@ struct list_ctx {
 };
 
 static int
-list_cb(struct dbk_record *r, void *vctx)
+list_cb(const struct dbk_customer_row *r, void *vctx)
 {
 	struct list_ctx *l = vctx;
-	static const char *const fields[] = {
-		"code", "name", "industry", "stage", "owner", "last_contact",
-		"next_due", "expected",
-	};
-	char *vals[10] = { 0 }, sid[DBK_ID_HEX], pct[8];
+	const char *fields[] = { "code", "name", "industry", "stage", "owner",
+		"last_contact", "next_due" };
+	const char *values[] = { r->code, r->name, r->industry, r->stage,
+		r->owner, r->last_contact, r->next_due };
+	char *vals[8] = { 0 }, sid[DBK_ID_HEX], pct[8];
 	const char *row[10];
-	const char *v;
 
 	if (l->has_stage) {
 		enum dbk_stage st;
-		v = dbk_record_str(r, "stage");
-		if (v == NULL || dbk_parse_stage(v, &st) != 0 || st != l->stage)
+		if (r->stage == NULL || dbk_parse_stage(r->stage, &st) != 0 ||
+		    st != l->stage)
 			return 0;
 	}
-	if (l->owner != NULL && ((v = dbk_record_str(r, "owner")) == NULL ||
-	    strcmp(v, l->owner) != 0))
+	if (l->owner != NULL && (r->owner == NULL || strcmp(r->owner, l->owner) != 0))
 		return 0;
-	if (l->industry != NULL && ((v = dbk_record_str(r, "industry")) == NULL ||
-	    strcasecmp(v, l->industry) != 0))
+	if (l->industry != NULL && (r->industry == NULL ||
+	    strcasecmp(r->industry, l->industry) != 0))
 		return 0;
-	if (l->stalled > 0 && !dbk_customer_stalled(r, l->now, l->stalled))
+	if (l->stalled > 0 && !dbk_customer_row_stalled(r, l->now, l->stalled))
 		return 0;
-	cli_id(l->c, dbk_record_id(r), sid);
+	cli_id(l->c, &r->id, sid);
 	row[0] = sid;
-	for (size_t i = 0; i < 8; i++) {
-		vals[i] = cli_value(l->c, r, fields[i]);
+	for (size_t i = 0; i < 7; i++) {
+		vals[i] = cli_format(l->c, DBK_T_CUSTOMER, fields[i], values[i],
+		    DBK_FS_PLAIN);
 		row[i + 1] = vals[i];
 	}
+	/* The expected amount: shown only with --reveal (and the key). */
+	if (r->expected != NULL)
+		vals[7] = cli_format(l->c, DBK_T_CUSTOMER, "expected", r->expected,
+		    DBK_FS_PLAIN);
+	else if (r->expected_state == DBK_FS_RESTRICTED)
+		vals[7] = cli_machine(l->c) ? NULL : strdup(l->c->reveal ?
+		    "[restricted]" : "••••");
+	row[8] = vals[7];
 	snprintf(pct, sizeof pct, cli_machine(l->c) ? "%d" : "%d%%",
-	    dbk_customer_probability(r));
+	    dbk_customer_row_probability(r));
 	row[9] = pct;
 	/* Dates only in the list: the time of day is noise here. */
 	if (vals[5] != NULL && !cli_machine(l->c) && strlen(vals[5]) > 10)
@@ -293,7 +300,9 @@ list_cb(struct dbk_record *r, void *vctx)
 static int
 list_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
-	return dbk_record_foreach(t, DBK_T_CUSTOMER, list_cb, vctx, err);
+	struct list_ctx *l = vctx;
+
+	return dbk_customer_rows(t, l->c->reveal, list_cb, vctx, err);
 }
 
 static int

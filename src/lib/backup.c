@@ -301,6 +301,12 @@ check_records(struct check *c, struct dbk_error *err)
 					    "does not exist");
 			}
 		}
+		if (r->type == DBK_T_CUSTOMER) {
+			MDB_val sk = { 16, id.b }, sv;
+			if (mdb_get(t->t, t->s->dbi[DBI_CSUM], &sk, &sv) != 0)
+				problem(c, where, NULL, "is missing from the customer "
+				    "list index");
+		}
 		if (r->type == DBK_T_CUSTOMER && !dbk_record_deleted(r) &&
 		    dbk_record_str(r, "code") != NULL) {
 			struct dbk_id found;
@@ -377,6 +383,10 @@ check_db(struct check *c, enum dbki_db db, struct dbk_error *err)
 				problem(c, where, NULL, "names a record that does not "
 				    "exist");
 			break;
+		case DBI_CSUM:
+			if (k.mv_size != 16 || !rec_exists(t, DBK_T_CUSTOMER, kb))
+				problem(c, where, NULL, "summarises no customer");
+			break;
 		case DBI_HIST:
 			if (k.mv_size != 25 || !rec_exists(t, (enum dbk_type)kb[0],
 			    kb + 1))
@@ -402,7 +412,7 @@ check_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
 	struct check *c = vctx;
 	static const enum dbki_db dbs[] = { DBI_META, DBI_IDS, DBI_CHILD,
-		DBI_CODES, DBI_HIST, DBI_CHANGES };
+		DBI_CODES, DBI_HIST, DBI_CHANGES, DBI_CSUM };
 	struct dbk_error aerr = { 0 };
 	uint64_t bad = 0;
 	int rc;

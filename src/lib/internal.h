@@ -68,7 +68,7 @@ int dbki_unhex(uint8_t *out, size_t len, const char *in); /* 0 or -1 */
 /* ---- the store (store.c) ---- */
 enum dbki_db {
 	DBI_META = 0, DBI_REC, DBI_CHILD, DBI_IDS, DBI_CODES, DBI_HIST,
-	DBI_CHANGES, DBI_AUDIT, DBI_COUNT
+	DBI_CHANGES, DBI_AUDIT, DBI_CSUM, DBI_COUNT
 };
 extern const char *const dbki_db_names[DBI_COUNT];
 

@@ -971,13 +971,18 @@ dbk_customer_open(const struct dbk_record *c)
 	return st <= DBK_STAGE_NEGOTIATION;
 }
 
-int
-dbk_customer_stalled(const struct dbk_record *c, int64_t now, int days)
+/* The stalled rule on canonical values: open, no committed next step
+ * dated today or later, and no interaction for more than `days` days. */
+static int
+stalled(const char *stage, const char *due, const char *last_contact,
+    const char *stage_at, const char *created, int64_t now, int days)
 {
+	enum dbk_stage st;
 	int64_t last;
-	const char *due = dbk_record_str(c, "next_due");
 
-	if (!dbk_customer_open(c))
+	if (stage == NULL || dbk_parse_stage(stage, &st) != 0)
+		st = DBK_STAGE_LEAD;
+	if (st > DBK_STAGE_NEGOTIATION)
 		return 0;
 	if (due != NULL) {
 		int32_t d, today;
@@ -985,9 +990,132 @@ dbk_customer_stalled(const struct dbk_record *c, int64_t now, int days)
 		    dbk_parse_date("today", now, &today) == 0 && d >= today)
 			return 0;
 	}
-	last = str_i64(dbk_record_str(c, "last_contact"), INT64_MIN);
+	last = str_i64(last_contact, INT64_MIN);
 	if (last == INT64_MIN)
-		last = str_i64(dbk_record_str(c, "stage_at"),
-		    str_i64(dbk_record_str(c, "created"), now));
+		last = str_i64(stage_at, str_i64(created, now));
 	return now - last > (int64_t)days * DAY;
+}
+
+int
+dbk_customer_stalled(const struct dbk_record *c, int64_t now, int days)
+{
+	return stalled(dbk_record_str(c, "stage"), dbk_record_str(c, "next_due"),
+	    dbk_record_str(c, "last_contact"), dbk_record_str(c, "stage_at"),
+	    dbk_record_str(c, "created"), now, days);
+}
+
+int
+dbk_customer_row_stalled(const struct dbk_customer_row *row, int64_t now,
+    int days)
+{
+	return stalled(row->stage, row->next_due, row->last_contact,
+	    row->stage_at, row->created, now, days);
+}
+
+int
+dbk_customer_row_probability(const struct dbk_customer_row *row)
+{
+	enum dbk_stage st;
+	int64_t v;
+
+	if (row->probability != NULL &&
+	    dbk_parse_int(row->probability, 0, 100, &v) == 0)
+		return (int)v;
+	if (row->stage == NULL || dbk_parse_stage(row->stage, &st) != 0)
+		st = DBK_STAGE_LEAD;
+	return default_prob[st];
+}
+
+int
+dbk_customer_rows(struct dbk_txn *t, int reveal, dbk_customer_row_fn fn,
+    void *ctx, struct dbk_error *err)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	int mrc, rc = 0;
+
+	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[DBI_CSUM], &c)) != 0)
+		return dbki_error_lmdb(err, mrc, "opening a cursor");
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0;
+	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const char *part[DBKI_NSUMMARY];
+		struct dbk_customer_row row;
+		uint8_t *pt = NULL;
+		size_t n = 0, np = 0;
+		char *p, *plain = NULL;
+
+		if (k.mv_size != 16) {
+			rc = dbki_error_set(err, DBK_EINTEGRITY,
+			    "the customer summary index is malformed");
+			break;
+		}
+		if ((rc = dbki_open_value(t, DBI_CSUM, &k, &v, &pt, &n, err)) != 0)
+			break;
+		/* Split on 0x1f in place; empty means absent. */
+		p = (char *)pt;
+		part[np++] = p;
+		for (size_t i = 0; i < n; i++) {
+			if (pt[i] != 0x1f)
+				continue;
+			pt[i] = '\0';
+			if (np == DBKI_NSUMMARY)
+				break;
+			part[np++] = (char *)pt + i + 1;
+		}
+		if (np != DBKI_NSUMMARY) {
+			dbki_free_plain(pt, n);
+			rc = dbki_error_set(err, DBK_EINTEGRITY,
+			    "a customer summary is malformed");
+			break;
+		}
+		for (size_t i = 0; i < DBKI_NSUMMARY; i++)
+			if (part[i][0] == '\0')
+				part[i] = NULL;
+		if (part[12] != NULL && strcmp(part[12], "1") == 0) {
+			dbki_free_plain(pt, n);
+			continue; /* removed */
+		}
+		memset(&row, 0, sizeof row);
+		memcpy(row.id.b, k.mv_data, 16);
+		row.code = part[0];
+		row.name = part[1];
+		row.industry = part[2];
+		row.stage = part[3];
+		row.owner = part[4];
+		row.last_contact = part[5];
+		row.next_due = part[6];
+		row.probability = part[7];
+		row.stage_at = part[8];
+		row.created = part[9];
+		row.lead_at = part[10];
+		row.expected_state = DBK_FS_PLAIN;
+		if (part[11] != NULL) {
+			row.expected_state = DBK_FS_RESTRICTED;
+			if (reveal) {
+				int frc = dbki_field_open(t->s, row.id.b, "expected",
+				    part[11], &plain, err);
+				if (frc == 0) {
+					row.expected = plain;
+					row.expected_state = DBK_FS_PLAIN;
+				} else if (frc != DBK_ENOKEY) {
+					dbki_free_plain(pt, n);
+					rc = frc;
+					break;
+				}
+				dbk_error_clear(err);
+			}
+		}
+		rc = fn(&row, ctx);
+		if (plain != NULL) {
+			sodium_memzero(plain, strlen(plain));
+			free(plain);
+		}
+		dbki_free_plain(pt, n);
+		if (rc != 0)
+			break;
+	}
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = dbki_error_lmdb(err, mrc, "walking customers");
+	mdb_cursor_close(c);
+	return rc;
 }

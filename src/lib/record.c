@@ -998,6 +998,41 @@ log_change(struct dbk_txn *t, const uint8_t k[17], struct dbk_error *err)
 	return dbki_put(t, DBI_CHANGES, sk, 8, k, 17, MDB_APPEND, err);
 }
 
+/* The customer summary (DBI_CSUM): the list's fields joined by 0x1f,
+ * which no stored text contains (control characters are refused). */
+const char *const dbki_summary_fields[DBKI_NSUMMARY] = {
+	"code", "name", "industry", "stage", "owner", "last_contact",
+	"next_due", "probability", "stage_at", "created", "lead_at",
+	"expected", "_del",
+};
+
+static int
+summary_put(struct dbk_txn *t, const struct dbk_record *r,
+    struct dbk_error *err)
+{
+	struct dbki_buf b;
+	int rc;
+
+	dbki_buf_init(&b, MAX_RECORD_BYTES);
+	for (size_t i = 0; i < DBKI_NSUMMARY; i++) {
+		long at = field_find(r, dbki_summary_fields[i]);
+		const char *v = NULL;
+		if (at >= 0)
+			v = r->f[at].sealed ? r->f[at].sealed : r->f[at].value;
+		if (i)
+			dbki_buf_addc(&b, '\x1f');
+		if (v != NULL)
+			dbki_buf_adds(&b, v);
+	}
+	if (b.oom) {
+		dbki_buf_free(&b);
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	}
+	rc = dbki_put(t, DBI_CSUM, r->id.b, 16, b.p ? b.p : "", b.len, 0, err);
+	dbki_buf_free(&b);
+	return rc;
+}
+
 static int
 record_put(struct dbk_txn *t, const struct dbk_record *r, struct dbk_error *err)
 {
@@ -1015,6 +1050,8 @@ record_put(struct dbk_txn *t, const struct dbk_record *r, struct dbk_error *err)
 	dbki_buf_free(&b);
 	if (rc == 0)
 		rc = log_change(t, k, err);
+	if (rc == 0 && r->type == DBK_T_CUSTOMER)
+		rc = summary_put(t, r, err);
 	return rc;
 }
 

@@ -24,6 +24,9 @@ struct dbk_record {
 	size_t nreps;
 };
 
+#define DBKI_NSUMMARY 13
+extern const char *const dbki_summary_fields[DBKI_NSUMMARY];
+
 void dbki_id_new(struct dbk_store *s, struct dbk_id *id);
 const char *dbki_replica_member(struct dbk_store *s, const uint8_t rep[8]);
 int dbki_record_encode(const struct dbk_record *r, struct dbki_buf *b) DBK_WUR;

@@ -22,7 +22,8 @@
 #include "internal.h"
 
 const char *const dbki_db_names[DBI_COUNT] = {
-	"meta", "rec", "child", "ids", "codes", "hist", "changes", "audit"
+	"meta", "rec", "child", "ids", "codes", "hist", "changes", "audit",
+	"csum"
 };
 
 /* The plaintext header: the only value not under the DEK. */

@@ -1039,6 +1039,75 @@ test_stalled(void **state)
 	dbk_record_free(r);
 }
 
+/* ---- the customer list index ---- */
+
+struct rows_seen {
+	size_t n;
+	char name[4][64], expected[4][32], stage[4][16];
+	int state[4], prob[4];
+};
+
+static int
+rows_cb(const struct dbk_customer_row *r, void *vctx)
+{
+	struct rows_seen *rs = vctx;
+
+	if (rs->n < 4) {
+		snprintf(rs->name[rs->n], 64, "%s", r->name ? r->name : "");
+		snprintf(rs->expected[rs->n], 32, "%s",
+		    r->expected ? r->expected : "");
+		snprintf(rs->stage[rs->n], 16, "%s", r->stage ? r->stage : "");
+		rs->state[rs->n] = r->expected_state;
+		rs->prob[rs->n] = dbk_customer_row_probability(r);
+	}
+	rs->n++;
+	return 0;
+}
+
+static struct rows_seen
+rows(struct dbk_store *s, int reveal)
+{
+	struct dbk_error err = { 0 };
+	struct rows_seen rs;
+	struct dbk_txn *t = tu_begin(s, 0);
+
+	memset(&rs, 0, sizeof rs);
+	TU_OK(dbk_customer_rows(t, reveal, rows_cb, &rs, &err), &err);
+	dbk_txn_abort(t);
+	return rs;
+}
+
+static void
+test_customer_rows(void **state)
+{
+	struct tu_store *ts = *state;
+	struct dbk_error err = { 0 };
+	struct dbk_id a = add_customer(ts->s, "海天精密", NULL);
+	struct dbk_id b = add_customer(ts->s, "臨時客戶", NULL);
+	struct dbk_field ex[] = { { "expected", "50万" } };
+	struct dbk_txn *t;
+	struct rows_seen rs;
+
+	t = tu_begin(ts->s, 1);
+	TU_OK(dbk_record_update(t, &a, ex, 1, NULL, &err), &err);
+	TU_OK(dbk_record_delete(t, &b, &err), &err);
+	tu_commit(t);
+	/* The removed customer is gone from the list; the summary follows
+	 * the record's latest values. */
+	rs = rows(ts->s, 0);
+	assert_int_equal(rs.n, 1);
+	assert_string_equal(rs.name[0], "海天精密");
+	assert_string_equal(rs.stage[0], "lead");
+	assert_int_equal(rs.prob[0], 10);
+	/* Without reveal the amount is withheld; with it, 50万 = 500,000
+	 * yuan = 50,000,000 fen. */
+	assert_string_equal(rs.expected[0], "");
+	assert_int_equal(rs.state[0], DBK_FS_RESTRICTED);
+	rs = rows(ts->s, 1);
+	assert_string_equal(rs.expected[0], "50000000");
+	assert_int_equal(rs.state[0], DBK_FS_PLAIN);
+}
+
 int
 main(void)
 {
@@ -1055,6 +1124,7 @@ main(void)
 		T(test_log_children),
 		T(test_log_late_and_future),
 		T(test_log_follows_newest),
+		T(test_customer_rows),
 		T(test_deal_payment_restricted),
 		T(test_objection_resolve),
 		T(test_timeline),
