@@ -146,6 +146,7 @@ static const struct dbk_fielddef generic_fields[] = {
 #undef D
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+_Static_assert(N(customer_fields) <= 64, "raise MAX_TYPE_FIELDS");
 
 static const struct {
 	const char *name;
@@ -201,15 +202,55 @@ dbk_type_fields(enum dbk_type t, size_t *n)
 	return types[t].fields;
 }
 
+/* Field definitions by name, sorted once per type: lookups run for every
+ * field of every record decoded and every cell printed. */
+#define MAX_TYPE_FIELDS 64
+static const struct dbk_fielddef *by_name[DBK_T_MAX + 1][MAX_TYPE_FIELDS];
+static size_t nby_name[DBK_T_MAX + 1];
+static int sorted_ready;
+
+static int
+def_cmp(const void *a, const void *b)
+{
+	const struct dbk_fielddef *x = *(const struct dbk_fielddef *const *)a;
+	const struct dbk_fielddef *y = *(const struct dbk_fielddef *const *)b;
+
+	return strcmp(x->name, y->name);
+}
+
+static void
+sort_fields(void)
+{
+	for (int t = 1; t <= DBK_T_MAX; t++) {
+		size_t n = types[t].n < MAX_TYPE_FIELDS ? types[t].n : MAX_TYPE_FIELDS;
+		for (size_t i = 0; i < n; i++)
+			by_name[t][i] = &types[t].fields[i];
+		qsort(by_name[t], n, sizeof by_name[t][0], def_cmp);
+		nby_name[t] = n;
+	}
+	sorted_ready = 1;
+}
+
 const struct dbk_fielddef *
 dbk_field_lookup(enum dbk_type t, const char *name)
 {
-	size_t n;
-	const struct dbk_fielddef *f = dbk_type_fields(t, &n);
+	size_t lo = 0, hi;
 
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(f[i].name, name) == 0)
-			return &f[i];
+	if ((int)t < 1 || t > DBK_T_MAX)
+		return NULL;
+	if (!sorted_ready)
+		sort_fields();
+	hi = nby_name[t];
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(by_name[t][mid]->name, name);
+		if (c == 0)
+			return by_name[t][mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
