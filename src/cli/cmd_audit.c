@@ -40,10 +40,17 @@ audit_cb(const struct dbk_audit_entry *e, void *vctx)
 		a->oom = 1;
 		return 0;
 	}
-	for (size_t i = 0; i < e->nfields; i++) {
-		if (i)
-			strncat(fields, " ", len);
-		strncat(fields, e->fields[i], len);
+	{
+		/* Names joined by one space; len was summed for exactly this. */
+		size_t off = 0;
+		for (size_t i = 0; i < e->nfields; i++) {
+			size_t fl = strlen(e->fields[i]);
+			if (i)
+				fields[off++] = ' ';
+			memcpy(fields + off, e->fields[i], fl);
+			off += fl;
+		}
+		fields[off] = '\0';
 	}
 	snprintf(seq, sizeof seq, "%" PRIu64, e->seq);
 	snprintf(secs, sizeof secs, "%" PRId64, e->time);

@@ -721,6 +721,12 @@ exec_stage(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 			checks[i].key = strndup(chk->vals[i],
 			    (size_t)(eq - chk->vals[i]));
 			checks[i].value = eq + 1;
+			if (checks[i].key == NULL) {
+				for (size_t j = 0; j < i; j++)
+					free((char *)checks[j].key);
+				free(checks);
+				return cli_error(1, "out of memory");
+			}
 		}
 		s.o.checks = checks;
 		s.o.nchecks = chk->n;
