@@ -49,14 +49,15 @@ else
 fi
 
 # passwd re-wraps the data key: new works, old fails, data intact.
-# The old wrapped key (72 bytes after the 68-byte header prefix that
-# starts with the magic "DBKS") must not survive in a free page.
+# The old wrapped key (the 72 bytes of nonce and sealed key after the
+# 60-byte header prefix that starts with "DBKS", docs/STORAGE.md) must not
+# survive in a free page.
 oldwrap() {
 	python3 - "$S/data.mdb" <<'PY'
 import sys
 d = open(sys.argv[1], "rb").read()
 i = d.find(b"DBKS\x01\x00\x00\x00")
-print(d[i + 68:i + 140].hex() if i >= 0 else "")
+print(d[i + 60:i + 132].hex() if i >= 0 else "")
 PY
 }
 old=$(oldwrap)
