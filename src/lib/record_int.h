@@ -38,6 +38,12 @@ int dbki_record_load(struct dbk_txn *t, enum dbk_type type,
 int dbki_record_update_loaded(struct dbk_txn *t, struct dbk_record *r,
     const struct dbk_field *f, size_t n, int sys, size_t *changed,
     struct dbk_error *err) DBK_WUR;
+/* The customer-code index (resolve.c): claim `code` for r (DBK_EEXIST
+ * when another customer has it) or release it. */
+int dbki_code_claim(struct dbk_txn *t, const struct dbk_record *r,
+    const char *code, struct dbk_error *err) DBK_WUR;
+int dbki_code_release(struct dbk_txn *t, const char *code,
+    struct dbk_error *err) DBK_WUR;
 /* Create, optionally allowing system fields. */
 int dbki_record_create(struct dbk_txn *t, enum dbk_type type,
     const struct dbk_field *f, size_t n, int sys, struct dbk_id *out,
