@@ -57,8 +57,12 @@ static void free_strv(char **v, size_t n)
 
 	if (!v)
 		return;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		/* Cells may hold revealed values: wipe before freeing. */
+		if (v[i] != NULL)
+			explicit_bzero(v[i], strlen(v[i]));
 		free(v[i]);
+	}
 	free(v);
 }
 
