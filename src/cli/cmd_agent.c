@@ -81,9 +81,19 @@ exec_unlock(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		return cli_error(4, "no store at '%s' (create one with 'dealbook "
 		    "init')", c->store_path);
 	if (dbk_agent_status(c->store_path, &left, NULL) == 0) {
-		fmt_duration(d1, sizeof d1, left);
-		printf("already unlocked (%s left; 'dealbook lock' ends it)\n", d1);
-		return 0;
+		/* An agent answers here: is it this store's?  (The directory
+		 * may hold a new store since.)  If not, end it and go on. */
+		if (dbk_store_open_agent(c->store_path, &c->store, NULL) == 0) {
+			dbk_store_close(c->store);
+			c->store = NULL;
+			fmt_duration(d1, sizeof d1, left);
+			printf("already unlocked (%s left; 'dealbook lock' ends it)\n",
+			    d1);
+			return 0;
+		}
+		if (dbk_agent_lock(c->store_path, NULL) != 0) {
+			/* It ended by itself meanwhile: nothing to do. */
+		}
 	}
 	if ((rc = cli_read_pass(c->passfile, "passphrase-file",
 	    "DEALBOOK_PASSPHRASE", "Passphrase: ", 0, &pass, &len)) != 0)

@@ -91,4 +91,16 @@ nopass whoami
 sleep 3
 nopass whoami
 [ "$RC" -eq 3 ] && ok || fail "agent outlived --idle 2s: exit $RC"
+# An agent left serving a store that has since been replaced at the same
+# path is not taken for this store's: unlock replaces it.
+expect 0 unlock --for 1h
+"$DBK" --store "$S" lock >/dev/null 2>&1 || true
+expect 0 unlock --for 1h
+rm -rf "$S"
+expect 0 init --member 新店 --kdf "$KDF"
+expect 0 unlock --for 1h
+has "unlocked for"
+nopass whoami
+case "$OUT" in *"新店"*) ok ;; *) fail "after replacing the store: $OUT ($ERR)" ;; esac
+expect 0 lock
 finish
