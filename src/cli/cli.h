@@ -27,6 +27,8 @@ struct optv;
 
 /* Command flags, checked by the dispatcher before exec runs. */
 #define CMD_STORE  0x01u /* open and unlock the store first */
+#define CMD_PASS   0x02u /* ... and only with the passphrase, never the
+                            unlock agent (passwd proves knowledge of it) */
 
 struct opt {
 	const char *name;   /* long name without "--" */

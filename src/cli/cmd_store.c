@@ -147,7 +147,7 @@ static const struct opt passwd_opts[] = {
 };
 
 const struct cmd_entry cmd_passwd = {
-	"passwd", NULL, "", 0, 0, passwd_opts, CMD_STORE,
+	"passwd", NULL, "", 0, 0, passwd_opts, CMD_STORE | CMD_PASS,
 	"change the passphrase (re-wraps the data key only)",
 	"dealbook passwd",
 	exec_passwd

@@ -210,7 +210,10 @@ open_store(struct cli *c)
 		    c->store_path);
 	/* An unlock agent, when one serves this store, saves the passphrase;
 	 * whatever goes wrong with it, the passphrase still works. */
-	if (getenv("DEALBOOK_NO_AGENT") == NULL) {
+	/* An explicit passphrase is what the user asked for: it is checked,
+	 * not bypassed by a running agent. */
+	if (getenv("DEALBOOK_NO_AGENT") == NULL && !(c->cmd->flags & CMD_PASS) &&
+	    c->passfile == NULL && getenv("DEALBOOK_PASSPHRASE") == NULL) {
 		rc = dbk_store_open_agent(c->store_path, &c->store, &c->err);
 		dbk_error_clear(&c->err);
 		if (rc == 0)

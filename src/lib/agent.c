@@ -141,7 +141,10 @@ agent_connect(const char *path)
 
 	if (sock_addr(&sa, path) != 0)
 		return -1;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+	/* Non-blocking: a stopped agent with a full backlog must not hang
+	 * the command, which then falls back to the passphrase. */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) < 0)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
 		close(fd);
@@ -157,8 +160,12 @@ write_all(int fd, const void *p, size_t n)
 
 	while (n > 0) {
 		ssize_t w = send(fd, b, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
+		if (w < 0 && (errno == EINTR || errno == EAGAIN)) {
+			struct pollfd pf = { fd, POLLOUT, 0 };
+			if (errno == EAGAIN && poll(&pf, 1, IO_TIMEOUT_MS) <= 0)
+				return -1;
 			continue;
+		}
 		if (w <= 0)
 			return -1;
 		b += w;
@@ -173,14 +180,22 @@ read_some(int fd, void *p, size_t n)
 {
 	uint8_t *b = p;
 	size_t got = 0;
+	struct timespec t0, t1;
 
+	/* One deadline for the whole answer, however it trickles in. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (got < n) {
 		struct pollfd pf = { fd, POLLIN, 0 };
 		ssize_t r;
-		if (poll(&pf, 1, IO_TIMEOUT_MS) <= 0)
+		int64_t spent;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		spent = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (spent >= IO_TIMEOUT_MS ||
+		    poll(&pf, 1, (int)(IO_TIMEOUT_MS - spent)) <= 0)
 			break;
 		r = read(fd, b + got, n - got);
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (r <= 0)
 			break;
@@ -363,7 +378,9 @@ mono_now(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* BOOTTIME keeps counting while the laptop sleeps: a lid closed
+	 * overnight does not extend the agent's life. */
+	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return (int64_t)ts.tv_sec;
 }
 

@@ -7,8 +7,10 @@
  *    "r":replica hex,"s":"seq","t":"unix secs","y":type}
  * and its hash is BLAKE2b-256("dbk-audit-v1" || prev hash || be64(seq) ||
  * entry bytes).  The head, meta "audit_head", is be64(seq) || hash(32) ||
- * Ed25519 signature(64) over "dbk-audit-head-v1" || store id || be64(seq)
- * || hash, by the member's key.
+ * be64(change seq) || Ed25519 signature(64) over "dbk-audit-head-v2" ||
+ * store id || be64(seq) || hash || be64(change seq), by the member's key.
+ * The change sequence ties the head to the newest write in the store, so
+ * an old head put back over a truncated trail no longer matches.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,7 +22,8 @@
 #include "buf.h"
 #include "internal.h"
 
-#define HEAD_LEN (8 + 32 + 64)
+#define HEAD_LEN (8 + 32 + 8 + 64)
+#define HEAD_MSG_LEN (17 + 16 + 8 + 32 + 8)
 #define MAX_ENTRY ((size_t)1 << 20)
 
 static void
@@ -40,19 +43,20 @@ entry_hash(uint8_t out[32], const uint8_t prev[32], uint64_t seq,
 }
 
 static void
-head_message(uint8_t msg[17 + 16 + 8 + 32], const struct dbk_store *s,
-    uint64_t seq, const uint8_t hash[32])
+head_message(uint8_t msg[HEAD_MSG_LEN], const struct dbk_store *s,
+    uint64_t seq, const uint8_t hash[32], uint64_t chg)
 {
-	memcpy(msg, "dbk-audit-head-v1", 17);
+	memcpy(msg, "dbk-audit-head-v2", 17);
 	memcpy(msg + 17, s->store_id, 16);
 	dbki_be64(msg + 33, seq);
 	memcpy(msg + 41, hash, 32);
+	dbki_be64(msg + 73, chg);
 }
 
 /* Read the stored head: 0 (with *found 0 when there is none yet). */
 static int
 head_read(struct dbk_txn *t, uint64_t *seq, uint8_t hash[32], uint8_t sig[64],
-    int *found, struct dbk_error *err)
+    uint64_t *chg, int *found, struct dbk_error *err)
 {
 	uint8_t *v = NULL;
 	size_t n = 0;
@@ -72,8 +76,10 @@ head_read(struct dbk_txn *t, uint64_t *seq, uint8_t hash[32], uint8_t sig[64],
 	}
 	*seq = dbki_rd_be64(v);
 	memcpy(hash, v + 8, 32);
+	if (chg != NULL)
+		*chg = dbki_rd_be64(v + 40);
 	if (sig != NULL)
-		memcpy(sig, v + 40, 64);
+		memcpy(sig, v + 48, 64);
 	dbki_free_plain(v, n);
 	*found = 1;
 	return 0;
@@ -90,8 +96,8 @@ dbki_audit_append(struct dbk_txn *t, const char *action, enum dbk_type type,
 	int rc, found;
 
 	if (!t->audit_loaded) {
-		if ((rc = head_read(t, &t->audit_seq, t->audit_hash, NULL, &found,
-		    err)) != 0)
+		if ((rc = head_read(t, &t->audit_seq, t->audit_hash, NULL, NULL,
+		    &found, err)) != 0)
 			return rc;
 		t->audit_loaded = 1;
 	}
@@ -147,12 +153,13 @@ dbki_audit_append(struct dbk_txn *t, const char *action, enum dbk_type type,
 int
 dbki_audit_seal_head(struct dbk_txn *t, struct dbk_error *err)
 {
-	uint8_t head[HEAD_LEN], msg[73];
+	uint8_t head[HEAD_LEN], msg[HEAD_MSG_LEN];
 
-	head_message(msg, t->s, t->audit_seq, t->audit_hash);
+	head_message(msg, t->s, t->audit_seq, t->audit_hash, t->seq);
 	dbki_be64(head, t->audit_seq);
 	memcpy(head + 8, t->audit_hash, 32);
-	crypto_sign_detached(head + 40, NULL, msg, sizeof msg, t->s->sec->ed_sk);
+	dbki_be64(head + 40, t->seq);
+	crypto_sign_detached(head + 48, NULL, msg, sizeof msg, t->s->sec->ed_sk);
 	return dbki_put(t, DBI_META, "audit_head", 10, head, HEAD_LEN, 0, err);
 }
 
@@ -215,13 +222,14 @@ walk(struct dbk_txn *t, dbk_audit_fn fn, void *ctx, int verify, uint64_t *bad,
 {
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
-	uint8_t hash[32] = { 0 }, hseq_hash[32], sig[64], msg[73];
-	uint64_t expect = 1, hseq = 0;
+	uint8_t hash[32] = { 0 }, hseq_hash[32], sig[64], msg[HEAD_MSG_LEN];
+	uint64_t expect = 1, hseq = 0, hchg = 0;
 	int mrc, rc = 0, found = 0;
 
 	if (bad != NULL)
 		*bad = 0;
-	if (verify && (rc = head_read(t, &hseq, hseq_hash, sig, &found, err)) != 0)
+	if (verify && (rc = head_read(t, &hseq, hseq_hash, sig, &hchg, &found,
+	    err)) != 0)
 		return rc;
 	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[DBI_AUDIT], &c)) != 0)
 		return dbki_error_lmdb(err, mrc, "opening a cursor");
@@ -293,8 +301,10 @@ walk(struct dbk_txn *t, dbk_audit_fn fn, void *ctx, int verify, uint64_t *bad,
 		*count = expect;
 	if (!verify)
 		return 0;
+	/* init writes entry 1 and signs it: a store never has no trail. */
 	if (!found && expect == 0)
-		return 0;
+		return dbki_error_set(err, DBK_EINTEGRITY,
+		    "the audit trail is gone: no entries and no signed head");
 	if (!found) {
 		if (bad != NULL)
 			*bad = 0;
@@ -323,10 +333,32 @@ walk(struct dbk_txn *t, dbk_audit_fn fn, void *ctx, int verify, uint64_t *bad,
 		    "audit entry %" PRIu64 " does not match the signed chain head",
 		    hseq);
 	}
-	head_message(msg, t->s, hseq, hseq_hash);
+	head_message(msg, t->s, hseq, hseq_hash, hchg);
 	if (crypto_sign_verify_detached(sig, msg, sizeof msg, t->s->ed_pk) != 0)
 		return dbki_error_set(err, DBK_EINTEGRITY,
 		    "the audit chain head's signature is not valid");
+	/* The head must speak for the newest write: an older head (and a
+	 * trail truncated to match) put back is found here. */
+	{
+		MDB_cursor *cc = NULL;
+		MDB_val ck, cv;
+		uint64_t last = 0;
+		if (mdb_cursor_open(t->t, t->s->dbi[DBI_CHANGES], &cc) == 0) {
+			if (mdb_cursor_get(cc, &ck, &cv, MDB_LAST) == 0 &&
+			    ck.mv_size == 8)
+				last = dbki_rd_be64(ck.mv_data);
+			mdb_cursor_close(cc);
+		}
+		if (last != hchg) {
+			if (bad != NULL)
+				*bad = hseq;
+			return dbki_error_set(err, DBK_EINTEGRITY,
+			    "the signed audit head speaks for change %" PRIu64
+			    " but the store holds change %" PRIu64 ": an older head "
+			    "was put back, or writes were made behind the "
+			    "program's back", hchg, last);
+		}
+	}
 	return 0;
 fail:
 	if (bad != NULL)

@@ -597,18 +597,12 @@ dbk_stage_set(struct dbk_txn *t, const struct dbk_id *cid, const char *stage,
 	if (prob != NULL)
 		cu[k++] = (struct dbk_field){ "probability", prob };
 	for (size_t i = 0; i < o->nchecks; i++) {
-		size_t j;
 		if (asprintf(&chkf[i], "chk_%s", o->checks[i].key) < 0) {
 			chkf[i] = NULL;
 			goto nomem;
 		}
-		/* A later answer to the same check in one command wins. */
-		for (j = 2; j < k; j++)
-			if (strcmp(cu[j].name, chkf[i]) == 0)
-				break;
-		cu[j] = (struct dbk_field){ chkf[i], o->checks[i].value };
-		if (j == k)
-			k++;
+		/* Each check is answered once (repeats were refused above). */
+		cu[k++] = (struct dbk_field){ chkf[i], o->checks[i].value };
 	}
 	/* Read what the result reports before the update changes c. */
 	res->override_kept = prob == NULL && dbk_record_str(c, "probability") != NULL;

@@ -46,6 +46,14 @@ nopass log H1 --summary '電話跟進'
 nopass unlock
 case "$OUT" in *"already unlocked"*) ok ;; *) fail "second unlock: $OUT" ;; esac
 
+# passwd proves knowledge of the passphrase: the agent does not stand in.
+printf 'another\n' > "$T/newpass"
+nopass passwd --new-passphrase-file "$T/newpass"
+[ "$RC" -eq 3 ] && ok || fail "passwd through the agent: exit $RC ($OUT)"
+# An explicit (wrong) passphrase is checked, not bypassed by the agent.
+OUT=$("$DBK" --store "$S" --passphrase-file "$T/wrong" whoami 2>&1) && RC=0 || RC=$?
+[ "$RC" -eq 3 ] && ok || fail "a wrong passphrase file with the agent: exit $RC"
+
 # The agent answers its own user: the key for this store, "E" for another.
 n=$($CLIENT "$sockf" "$S")
 [ "$n" = 33 ] && ok || fail "own user, right store: $n bytes"

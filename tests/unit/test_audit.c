@@ -268,8 +268,9 @@ test_head_signature(void **state)
 	/* Rewrite the head with a broken signature (valid encryption). */
 	t = tu_begin(ts->s, 1);
 	assert_int_equal(dbki_get(t, DBI_META, "audit_head", 10, &h, &n, &err), 0);
-	assert_int_equal(n, 8 + 32 + 64);
-	h[40] ^= 0x80;
+	/* seq (8) || hash (32) || change seq (8) || signature (64) */
+	assert_int_equal(n, 8 + 32 + 8 + 64);
+	h[48] ^= 0x80;
 	assert_int_equal(dbki_put(t, DBI_META, "audit_head", 10, h, n, 0, &err), 0);
 	dbki_free_plain(h, n);
 	tu_commit(t);
@@ -277,6 +278,71 @@ test_head_signature(void **state)
 	assert_int_equal(v.rc, DBK_EINTEGRITY);
 	assert_non_null(strstr(v.msg, "signature"));
 	dbk_error_clear(&err);
+}
+
+/* Copy the current head's ciphertext out (an attacker's snapshot). */
+static MDB_val
+head_snapshot(struct dbk_store *s)
+{
+	struct dbk_txn *t = tu_begin(s, 0);
+	MDB_val k = { 10, "audit_head" }, v, copy;
+
+	assert_int_equal(mdb_get(t->t, s->dbi[DBI_META], &k, &v), 0);
+	copy.mv_size = v.mv_size;
+	copy.mv_data = malloc(v.mv_size);
+	assert_non_null(copy.mv_data);
+	memcpy(copy.mv_data, v.mv_data, v.mv_size);
+	dbk_txn_abort(t);
+	return copy;
+}
+
+static void
+raw_put_head(struct dbk_store *s, MDB_val *v)
+{
+	struct dbk_txn *t = tu_begin(s, 1);
+	MDB_val k = { 10, "audit_head" };
+
+	assert_int_equal(mdb_put(t->t, s->dbi[DBI_META], &k, v, 0), 0);
+	tu_commit(t);
+}
+
+/* An old head put back over a trail truncated to match it: the head
+ * speaks for an older change than the store holds. */
+static void
+test_old_head_replayed(void **state)
+{
+	struct tu_store *ts = *state;
+	MDB_val old = head_snapshot(ts->s); /* after init: entry 1 only */
+	struct vres v;
+
+	make_entries(ts->s); /* entries 2..5 */
+	for (uint64_t i = 5; i >= 2; i--)
+		raw_del(ts->s, i);
+	raw_put_head(ts->s, &old);
+	v = verify(ts->s);
+	assert_int_equal(v.rc, DBK_EINTEGRITY);
+	assert_non_null(strstr(v.msg, "older head"));
+	free(old.mv_data);
+}
+
+/* Deleting the whole trail and its head is not an empty, valid trail. */
+static void
+test_trail_wiped(void **state)
+{
+	struct tu_store *ts = *state;
+	struct dbk_txn *t;
+	MDB_val k = { 10, "audit_head" };
+	struct vres v;
+
+	make_entries(ts->s);
+	for (uint64_t i = 1; i <= 5; i++)
+		raw_del(ts->s, i);
+	t = tu_begin(ts->s, 1);
+	assert_int_equal(mdb_del(t->t, ts->s->dbi[DBI_META], &k, NULL), 0);
+	tu_commit(t);
+	v = verify(ts->s);
+	assert_int_equal(v.rc, DBK_EINTEGRITY);
+	assert_non_null(strstr(v.msg, "gone"));
 }
 
 int
@@ -290,6 +356,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tamper_found_at_entry,
 		    tu_setup_store, tu_teardown_store),
 		cmocka_unit_test_setup_teardown(test_head_signature,
+		    tu_setup_store, tu_teardown_store),
+		cmocka_unit_test_setup_teardown(test_old_head_replayed,
+		    tu_setup_store, tu_teardown_store),
+		cmocka_unit_test_setup_teardown(test_trail_wiped,
 		    tu_setup_store, tu_teardown_store),
 	};
 
