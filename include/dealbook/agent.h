@@ -47,6 +47,9 @@ int dbk_agent_new(struct dbk_store *s, const char *sock, struct dbk_agent **out,
  */
 int dbk_agent_serve(struct dbk_agent *a, int64_t lifetime, int64_t idle);
 
+/* The agent's listening socket (to keep across closing descriptors). */
+int dbk_agent_fd(const struct dbk_agent *a);
+
 /* Free an agent that will not serve (the parent's copy after fork). */
 void dbk_agent_free(struct dbk_agent *a, int remove_socket);
 

@@ -23,6 +23,15 @@ fmt_duration(char *buf, size_t n, int64_t s)
 		snprintf(buf, n, "%" PRId64 "s", s);
 }
 
+static void
+close_other_fds(int keep)
+{
+	/* Everything above stderr except `keep`. */
+	if (keep > 3)
+		(void)close_range(3, (unsigned)keep - 1, 0);
+	(void)close_range((unsigned)keep + 1, ~0U, 0);
+}
+
 /* Detach into the background and serve; only the parent returns. */
 static int
 spawn_agent(struct dbk_agent *a, int64_t life, int64_t idle)
@@ -43,6 +52,16 @@ spawn_agent(struct dbk_agent *a, int64_t life, int64_t idle)
 			_exit(g < 0 ? 1 : 0);
 		if (chdir("/") != 0)
 			_exit(1);
+		/* Keep nothing of the caller but the key: no passphrase in
+		 * the environment, no descriptors but the listening socket. */
+		{
+			char *pv = getenv("DEALBOOK_PASSPHRASE");
+			if (pv != NULL)
+				explicit_bzero(pv, strlen(pv));
+			unsetenv("DEALBOOK_PASSPHRASE");
+			unsetenv("DEALBOOK_NEW_PASSPHRASE");
+			close_other_fds(dbk_agent_fd(a));
+		}
 		if ((nul = open("/dev/null", O_RDWR)) >= 0) {
 			dup2(nul, 0);
 			dup2(nul, 1);

@@ -359,6 +359,12 @@ dbk_agent_new(struct dbk_store *s, const char *sock, struct dbk_agent **out,
 	return 0;
 }
 
+int
+dbk_agent_fd(const struct dbk_agent *a)
+{
+	return a->fd;
+}
+
 void
 dbk_agent_free(struct dbk_agent *a, int remove_socket)
 {

@@ -101,9 +101,26 @@ dbk_store_backup(struct dbk_store *s, const char *path, struct dbk_error *err)
 	struct stat st;
 	int fd = -1, dfd = -1, rc = 0, mrc;
 
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return dbki_error_set(err, DBK_EINVAL,
 		    "'%s' exists and is not a regular file", path);
+	{
+		/* Never into the store's own directory: replacing data.mdb or
+		 * lock.mdb under a running dealbook would lose data. */
+		char *copy = strdup(path), *dir, *real = NULL;
+		int inside = 0;
+		if (copy == NULL)
+			return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		dir = dirname(copy);
+		if ((real = realpath(dir, NULL)) != NULL &&
+		    strcmp(real, s->path) == 0)
+			inside = 1;
+		free(real);
+		free(copy);
+		if (inside)
+			return dbki_error_set(err, DBK_EINVAL, "'%s' is inside the "
+			    "store's own directory: back up to another place", path);
+	}
 	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0)
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
 	/* mkstemp: O_CREAT|O_EXCL, mode 0600. */

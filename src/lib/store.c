@@ -671,6 +671,13 @@ env_open(struct dbk_store *s, int create, struct dbk_error *err)
 	}
 	if ((mrc = mdb_env_get_flags(s->env, &flags)) != 0)
 		return dbki_error_lmdb(err, mrc, "reading environment flags");
+	{
+		/* LMDB 0.9.24 leaves its file open across exec: an editor or
+		 * any child would inherit the store file. */
+		mdb_filehandle_t fd;
+		if (mdb_env_get_fd(s->env, &fd) == 0)
+			(void)fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+	}
 	if (flags & FORBIDDEN_FLAGS)
 		return dbki_error_set(err, DBK_ELMDB,
 		    "the store environment has unsafe flags 0x%x", flags);

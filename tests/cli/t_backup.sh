@@ -191,4 +191,11 @@ mkdir -p "$lim"
 [ "$RC" -ne 0 ] && ok || fail "a backup over the size limit succeeded"
 [ "$(grep -c 'dealbook:' "$T/e")" -eq 1 ] && ok || fail "size-limit message: $(cat "$T/e")"
 [ -z "$(ls -A "$lim")" ] && ok || fail "files left behind: $(ls -A "$lim")"
+# Never into the store's own directory (it would replace data.mdb).
+before=$(store_hash)
+expect 5 backup "$S/data.mdb"
+err_has "store's own directory"
+expect 5 backup "$S/other.mdb"
+[ "$(store_hash)" = "$before" ] && ok || fail "a refused backup changed the store"
+[ ! -e "$S/other.mdb" ] && ok || fail "a file was left in the store directory"
 finish
