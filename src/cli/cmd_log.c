@@ -64,7 +64,8 @@ struct log_ctx {
 
 struct log_contact {
 	uint64_t hlc;        /* when it was added */
-	char *name;
+	char *name;          /* as shown (masked unless --reveal) */
+	char *raw;           /* as stored */
 };
 
 /* What the prompts and the template offer: read before asking. */
@@ -75,7 +76,8 @@ struct log_dflt {
 	char *name, *code;   /* for the header */
 	struct log_contact *contact; /* names as shown, as they come */
 	size_t ncontacts, capcontacts;
-	char *contacts;      /* "王經理, 李總監", or NULL */
+	char *contacts;      /* "王經理, 李總監" as shown, or NULL */
+	char *contacts_raw;  /* the same as stored */
 	char *channel;       /* of the most recent interaction that had one */
 	int64_t last_at;
 	uint64_t last_hlc;
@@ -152,10 +154,15 @@ dflt_contact(struct dbk_record *r, void *vctx)
 	struct log_contact *nc;
 	const char *who;
 	uint64_t hlc = 0;
-	char *name = cli_value(d->c, r, "name");
+	char *name = cli_value(d->c, r, "name"), *raw = NULL;
 
 	if (name == NULL)
 		goto out;
+	if ((raw = strdup(dbk_record_str(r, "name") ? dbk_record_str(r, "name") :
+	    name)) == NULL) {
+		d->oom = 1;
+		goto out;
+	}
 	if (d->ncontacts == d->capcontacts) {
 		size_t cap = d->capcontacts ? d->capcontacts * 2 : 8;
 		if ((nc = realloc(d->contact, cap * sizeof *nc)) == NULL) {
@@ -167,8 +174,9 @@ dflt_contact(struct dbk_record *r, void *vctx)
 	}
 	if (dbk_record_version(r, "created", &hlc, &who) != 0)
 		hlc = 0;
-	d->contact[d->ncontacts++] = (struct log_contact){ hlc, name };
+	d->contact[d->ncontacts++] = (struct log_contact){ hlc, name, raw };
 	name = NULL;
+	raw = NULL;
 out:
 	free(name);
 	return 0;
@@ -208,6 +216,16 @@ dflt_join_contacts(struct log_dflt *d)
 		d->contacts = text;
 	else
 		free(text);
+	/* The same list as stored, to save when the shown default is taken. */
+	text = NULL;
+	if (rc == 0 && (fp = open_memstream(&text, &len)) != NULL) {
+		for (size_t i = 0; i < d->ncontacts; i++)
+			fprintf(fp, "%s%s", i ? ", " : "", d->contact[i].raw);
+		if (fclose(fp) == 0)
+			d->contacts_raw = text;
+		else
+			free(text);
+	}
 out:
 	return rc;
 }
@@ -245,10 +263,14 @@ dflt_clear(struct log_dflt *d)
 {
 	free(d->name);
 	free(d->code);
-	for (size_t i = 0; i < d->ncontacts; i++)
+	for (size_t i = 0; i < d->ncontacts; i++) {
 		free(d->contact[i].name);
+		free(d->contact[i].raw);
+	}
 	free(d->contact);
 	free(d->contacts);
+	free(d->contacts_raw);
+	d->contacts_raw = NULL;
 	free(d->channel);
 	d->name = d->code = d->contacts = d->channel = NULL;
 	d->contact = NULL;
@@ -609,6 +631,18 @@ exec_log(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		}
 		if ((rc = edit ? log_edit(&d, &in) : log_ask(c, &d, &in)) != 0)
 			goto out;
+		/* The default participants were shown masked; taking them
+		 * means the contacts themselves, not the masked text. */
+		if (in.v[L_WITH] != NULL && d.contacts != NULL &&
+		    d.contacts_raw != NULL && strcmp(in.v[L_WITH], d.contacts) == 0) {
+			char *raw = strdup(d.contacts_raw);
+			if (raw == NULL) {
+				rc = cli_error(1, "out of memory");
+				goto out;
+			}
+			free(in.v[L_WITH]);
+			in.v[L_WITH] = raw;
+		}
 		if (in.v[L_DUE] != NULL && in.v[L_DUE][0] != '\0' &&
 		    (in.v[L_NEXT] == NULL || in.v[L_NEXT][0] == '\0')) {
 			rc = cli_error(5, "a due date needs a next action: nothing "

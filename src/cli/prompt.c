@@ -192,15 +192,33 @@ out:
 	return rc;
 }
 
+/* The template being edited, removed if we are told to end meanwhile:
+ * it holds what the user typed in the clear. */
+static char *volatile pending_tmp;
+
+static void
+drop_tmp(int sig)
+{
+	if (pending_tmp != NULL)
+		(void)unlink(pending_tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 int
 edit_template(const char *text, char **edited)
 {
 	const char *dir = getenv("TMPDIR");
 	char *path = NULL;
+	struct sigaction sa, ohup, oterm;
 	int fd = -1, rc = 0, made = 0, bad;
 
 	*edited = NULL;
+	/* $TMPDIR if the user chose one, else the private runtime directory
+	 * (memory, not disk), else /tmp. */
 	if (dir == NULL || *dir == '\0')
+		dir = getenv("XDG_RUNTIME_DIR");
+	if (dir == NULL || *dir != '/')
 		dir = "/tmp";
 	if (asprintf(&path, "%s/dealbook-log-XXXXXX", dir) < 0) {
 		path = NULL;
@@ -213,6 +231,12 @@ edit_template(const char *text, char **edited)
 		goto out;
 	}
 	made = 1;
+	pending_tmp = path;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = drop_tmp;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, &ohup);
+	sigaction(SIGTERM, &sa, &oterm);
 	bad = fchmod(fd, S_IRUSR | S_IWUSR) != 0 ||
 	    write_all(fd, text, strlen(text)) != 0;
 	if (close(fd) != 0)
@@ -232,6 +256,11 @@ out:
 	if (made && unlink(path) != 0 && errno != ENOENT)
 		fprintf(stderr, "dealbook: warning: cannot remove the temporary "
 		    "file '%s': %s\n", path, strerror(errno));
+	if (made) {
+		sigaction(SIGHUP, &ohup, NULL);
+		sigaction(SIGTERM, &oterm, NULL);
+		pending_tmp = NULL;
+	}
 	free(path);
 	return rc;
 }

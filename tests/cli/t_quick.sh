@@ -60,7 +60,8 @@ iid=$(added_id)
 expect 0 --format csv history "$iid"
 has "at,$WHEN_ISO,"
 has "channel,phone,"
-has 'with,"*經理, *總監",'
+# The default was shown masked; taking it stores the contacts themselves.
+has 'with,"王經理, 李總監",'
 has "summary,介紹方案,"
 has "feedback,客戶要求案例,"
 has "next,送白皮書,"
@@ -169,7 +170,7 @@ expect 0 --format csv history "$iid"
 has "summary,電話確認方案: 試點,"
 has "feedback,同意試點,"
 has "channel,online,"
-has 'with,"*經理, *總監",'
+has 'with,"王經理, 李總監",'
 has "next,安排試點,"
 has "due,$DUE,"
 expect 0 --format csv objection list 20240501
