@@ -279,10 +279,25 @@ dbk_agent_lock(const char *store_path, struct dbk_error *err)
 	if (sock == NULL)
 		return DBK_ENOTFOUND;
 	n = agent_request(sock, PROTO "LOCK\n", ans, 1);
+	if (n != 1 || ans[0] != 'L') {
+		struct stat st;
+		int fd;
+		/* No socket, or nobody listening on it: nothing to lock.  A
+		 * socket that accepts but does not answer is an agent we could
+		 * not stop: say so. */
+		if (stat(sock, &st) != 0 || (fd = agent_connect(sock)) < 0) {
+			free(sock);
+			return dbki_error_set(err, DBK_ENOTFOUND,
+			    "no unlock agent runs for this store");
+		}
+		close(fd);
+		dbki_error_set(err, DBK_EIO, "the unlock agent at '%s' does not "
+		    "answer: end it with 'kill' (it holds the key until then)",
+		    sock);
+		free(sock);
+		return DBK_EIO;
+	}
 	free(sock);
-	if (n != 1 || ans[0] != 'L')
-		return dbki_error_set(err, DBK_ENOTFOUND,
-		    "no unlock agent runs for this store");
 	return 0;
 }
 

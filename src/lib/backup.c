@@ -18,6 +18,7 @@
 #include "internal.h"
 #include "record_int.h"
 #include "schema.h"
+#include "buf.h"
 
 /* LMDB's compacting copy runs in a thread writing into a pipe; we copy
  * the pipe into the file, counting bytes for the progress line. */
@@ -319,10 +320,22 @@ check_records(struct check *c, struct dbk_error *err)
 			}
 		}
 		if (r->type == DBK_T_CUSTOMER) {
-			MDB_val sk = { 16, id.b }, sv;
-			if (mdb_get(t->t, t->s->dbi[DBI_CSUM], &sk, &sv) != 0)
+			/* The list index must say what the record says. */
+			struct dbki_buf want;
+			uint8_t *have = NULL;
+			size_t hn = 0;
+			int grc = dbki_get(t, DBI_CSUM, id.b, 16, &have, &hn, NULL);
+			dbki_buf_init(&want, (size_t)1 << 24);
+			dbki_summary_build(r, &want);
+			if (grc != 0)
 				problem(c, where, NULL, "is missing from the customer "
 				    "list index");
+			else if (hn != want.len || (hn > 0 &&
+			    memcmp(have, want.p, hn) != 0))
+				problem(c, where, NULL, "differs from its entry in the "
+				    "customer list index");
+			dbki_free_plain(have, hn);
+			dbki_buf_free(&want);
 		}
 		if (r->type == DBK_T_CUSTOMER && !dbk_record_deleted(r) &&
 		    dbk_record_str(r, "code") != NULL) {

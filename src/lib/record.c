@@ -684,6 +684,21 @@ const char *const dbki_summary_fields[DBKI_NSUMMARY] = {
 	"expected", "_del",
 };
 
+void
+dbki_summary_build(const struct dbk_record *r, struct dbki_buf *b)
+{
+	for (size_t i = 0; i < DBKI_NSUMMARY; i++) {
+		long at = field_find(r, dbki_summary_fields[i]);
+		const char *v = NULL;
+		if (at >= 0)
+			v = r->f[at].sealed ? r->f[at].sealed : r->f[at].value;
+		if (i)
+			dbki_buf_addc(b, '\x1f');
+		if (v != NULL)
+			dbki_buf_adds(b, v);
+	}
+}
+
 static int
 summary_put(struct dbk_txn *t, const struct dbk_record *r,
     struct dbk_error *err)
@@ -692,16 +707,7 @@ summary_put(struct dbk_txn *t, const struct dbk_record *r,
 	int rc;
 
 	dbki_buf_init(&b, MAX_RECORD_BYTES);
-	for (size_t i = 0; i < DBKI_NSUMMARY; i++) {
-		long at = field_find(r, dbki_summary_fields[i]);
-		const char *v = NULL;
-		if (at >= 0)
-			v = r->f[at].sealed ? r->f[at].sealed : r->f[at].value;
-		if (i)
-			dbki_buf_addc(&b, '\x1f');
-		if (v != NULL)
-			dbki_buf_adds(&b, v);
-	}
+	dbki_summary_build(r, &b);
 	if (b.oom) {
 		dbki_buf_free(&b);
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");

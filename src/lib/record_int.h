@@ -26,6 +26,8 @@ struct dbk_record {
 
 #define DBKI_NSUMMARY 13
 extern const char *const dbki_summary_fields[DBKI_NSUMMARY];
+/* A customer's list summary (DBI_CSUM value) from its record. */
+void dbki_summary_build(const struct dbk_record *r, struct dbki_buf *b);
 
 void dbki_id_new(struct dbk_store *s, struct dbk_id *id);
 const char *dbki_replica_member(struct dbk_store *s, const uint8_t rep[8]);

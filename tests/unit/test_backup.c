@@ -108,6 +108,48 @@ test_check_names_field(void **state)
 	dbk_error_clear(&err);
 }
 
+/* An older list-index entry put back (valid ciphertext, stale content)
+ * is found: the list would show a name the record no longer has. */
+static int
+rename_cust(struct dbk_txn *t, void *ctx, struct dbk_error *err)
+{
+	struct dbk_field f[] = { { "name", "Beta" } };
+	return dbk_record_update(t, ctx, f, 1, NULL, err);
+}
+
+static void
+test_check_stale_summary(void **state)
+{
+	struct tu_store *ts = *state;
+	struct dbk_error err = { 0 };
+	struct probs pr = { 0 };
+	struct one o = { .budget = "1" };
+	struct dbk_txn *t;
+	MDB_val k, v, copy;
+	size_t np = 0;
+
+	assert_int_equal(dbk_store_write(ts->s, add_cust, &o, &err), 0);
+	t = tu_begin(ts->s, 0);
+	k.mv_size = 16;
+	k.mv_data = o.id.b;
+	assert_int_equal(mdb_get(t->t, ts->s->dbi[DBI_CSUM], &k, &v), 0);
+	copy.mv_size = v.mv_size;
+	copy.mv_data = malloc(v.mv_size);
+	assert_non_null(copy.mv_data);
+	memcpy(copy.mv_data, v.mv_data, v.mv_size);
+	dbk_txn_abort(t);
+	assert_int_equal(dbk_store_write(ts->s, rename_cust, &o.id, &err), 0);
+	assert_int_equal(dbk_store_check(ts->s, prob_cb, &pr, &np, &err), 0);
+	assert_int_equal(np, 0);
+	t = tu_begin(ts->s, 1);
+	assert_int_equal(mdb_put(t->t, ts->s->dbi[DBI_CSUM], &k, &copy, 0), 0);
+	tu_commit(t);
+	assert_int_equal(dbk_store_check(ts->s, prob_cb, &pr, &np, &err), 0);
+	assert_int_equal(np, 1);
+	free(copy.mv_data);
+	dbk_error_clear(&err);
+}
+
 int
 main(void)
 {
@@ -117,6 +159,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_backup_to_missing_dir_leaves_nothing,
 		    tu_setup_store, tu_teardown_store),
 		cmocka_unit_test_setup_teardown(test_check_names_field,
+		    tu_setup_store, tu_teardown_store),
+		cmocka_unit_test_setup_teardown(test_check_stale_summary,
 		    tu_setup_store, tu_teardown_store),
 	};
 
