@@ -97,7 +97,7 @@ copy_with_progress(struct dbk_store *s, int fd, int *werr)
 int
 dbk_store_backup(struct dbk_store *s, const char *path, struct dbk_error *err)
 {
-	int werr = 0;
+	int werr = 0, anon = 0;
 	char *tmp = NULL, *dircopy = NULL;
 	struct stat st;
 	int fd = -1, dfd = -1, rc = 0, mrc;
@@ -124,8 +124,19 @@ dbk_store_backup(struct dbk_store *s, const char *path, struct dbk_error *err)
 	}
 	if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0)
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
-	/* mkstemp: O_CREAT|O_EXCL, mode 0600. */
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+	/* An unnamed file in the target's directory (O_TMPFILE), named only
+	 * once it is complete: a backup killed half-way leaves nothing.
+	 * Where the filesystem cannot, a 0600 temporary name instead. */
+	if ((dircopy = strdup(path)) == NULL) {
+		free(tmp);
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	}
+	fd = open(dirname(dircopy), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	free(dircopy);
+	dircopy = NULL;
+	if (fd >= 0) {
+		anon = 1;
+	} else if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
 		rc = dbki_error_set(err, DBK_EIO, "cannot write the backup '%s': %s",
 		    path, strerror(errno));
 		free(tmp);
@@ -145,6 +156,25 @@ dbk_store_backup(struct dbk_store *s, const char *path, struct dbk_error *err)
 		rc = dbki_error_errno(err, errno == ENOSPC ? DBK_EFULL : DBK_EIO,
 		    "syncing", tmp);
 		goto fail;
+	}
+	if (anon) {
+		/* Complete: give it a temporary name, then the real one. */
+		char proc[64];
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+		for (int tries = 0;; tries++) {
+			uint8_t r[6];
+			char hex[13];
+			randombytes_buf(r, sizeof r);
+			dbki_hex(hex, r, sizeof r);
+			memcpy(tmp + strlen(tmp) - 6, hex, 6);
+			if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
+				break;
+			if (errno != EEXIST || tries >= 16) {
+				rc = dbki_error_errno(err, DBK_EIO, "naming the backup", tmp);
+				goto fail;
+			}
+		}
+		anon = 0; /* from here on, a name to clean up */
 	}
 	if (close(fd) != 0) {
 		fd = -1;
@@ -168,7 +198,8 @@ dbk_store_backup(struct dbk_store *s, const char *path, struct dbk_error *err)
 fail:
 	if (fd >= 0)
 		close(fd);
-	(void)unlink(tmp);
+	if (!anon)
+		(void)unlink(tmp);
 	free(tmp);
 	return rc;
 }
