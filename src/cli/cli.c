@@ -575,6 +575,26 @@ cli_progress(const char *what, uint64_t done, uint64_t total, void *ctx)
 	fflush(stderr);
 }
 
+int
+cli_json_status(const struct cli *c, const char *const kv[], size_t n)
+{
+	cJSON *o;
+	char *txt;
+
+	if (c->fmt != TBL_JSON)
+		return 0;
+	if ((o = cJSON_CreateObject()) == NULL)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		cJSON_AddStringToObject(o, kv[2 * i], kv[2 * i + 1]);
+	if ((txt = cJSON_PrintUnformatted(o)) != NULL) {
+		puts(txt);
+		cJSON_free(txt);
+	}
+	cJSON_Delete(o);
+	return 1;
+}
+
 void
 cli_print_updated(struct cli *c, const char *type, const struct dbk_id *id,
     size_t changed)

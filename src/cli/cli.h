@@ -123,6 +123,10 @@ void cli_progress(const char *what, uint64_t done, uint64_t total, void *ctx);
 
 /* Print a single record as a field/value table or a JSON object. */
 int cli_print_record(struct cli *c, const struct dbk_record *r);
+/* With --format json, print {"k1":"v1",...} from n key/value pairs (kv
+ * holds 2n strings) and return 1; otherwise print nothing and return 0. */
+int cli_json_status(const struct cli *c, const char *const kv[], size_t n);
+
 /* Print "updated <type> <id> (N fields changed)" or its JSON object. */
 void cli_print_updated(struct cli *c, const char *type, const struct dbk_id *id,
     size_t changed);

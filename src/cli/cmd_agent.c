@@ -106,6 +106,11 @@ exec_unlock(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 			dbk_store_close(c->store);
 			c->store = NULL;
 			fmt_duration(d1, sizeof d1, left);
+			{
+				const char *kv[] = { "agent", "running", "left", d1 };
+				if (cli_json_status(c, kv, 2))
+					return 0;
+			}
 			printf("already unlocked (%s left; 'dealbook lock' ends it)\n",
 			    d1);
 			return 0;
@@ -142,6 +147,13 @@ exec_unlock(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	dbk_agent_free(a, 0); /* our copy; the agent has its own */
 	fmt_duration(d1, sizeof d1, life);
 	fmt_duration(d2, sizeof d2, idle);
+	{
+		const char *kv[] = { "agent", "started", "for", d1, "idle", d2 };
+		if (cli_json_status(c, kv, 3)) {
+			free(sock);
+			return 0;
+		}
+	}
 	printf("unlocked for %s (or until %s without use); 'dealbook lock' "
 	    "ends it\n", d1, d2);
 	free(sock);
@@ -173,12 +185,18 @@ exec_lock(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	rc = dbk_agent_lock(c->store_path, &c->err);
 	if (rc == DBK_ENOTFOUND) {
 		dbk_error_clear(&c->err);
-		printf("not unlocked: no agent was running\n");
+		const char *kv[] = { "agent", "none" };
+		if (!cli_json_status(c, kv, 1))
+			printf("not unlocked: no agent was running\n");
 		return 0;
 	}
 	if (rc != 0)
 		return cli_fail(c, rc);
-	printf("locked: the next command asks for the passphrase\n");
+	{
+		const char *kv[] = { "agent", "stopped" };
+		if (!cli_json_status(c, kv, 1))
+			printf("locked: the next command asks for the passphrase\n");
+	}
 	return 0;
 }
 

@@ -150,6 +150,13 @@ exec_audit_verify(struct cli *c, const struct cmd_entry *e, int npos,
 	(void)e; (void)npos; (void)pos; (void)ov;
 	if ((rc = dbk_store_read(c->store, verify_txn, &v, &c->err)) != 0)
 		return cli_fail(c, rc);
+	{
+		char cnt[24];
+		const char *kv[] = { "audit", "intact", "entries", cnt };
+		snprintf(cnt, sizeof cnt, "%" PRIu64, v.count);
+		if (cli_json_status(c, kv, 2))
+			return 0;
+	}
 	printf("audit trail intact: %" PRIu64 " entries, signed head verified\n",
 	    v.count);
 	return 0;
@@ -171,6 +178,11 @@ exec_backup(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	(void)e; (void)npos; (void)ov;
 	if ((rc = dbk_store_backup(c->store, pos[0], &c->err)) != 0)
 		return cli_fail(c, rc);
+	{
+		const char *kv[] = { "backup", pos[0] };
+		if (cli_json_status(c, kv, 1))
+			return 0;
+	}
 	printf("backup written to %s (encrypted; restore by copying it to "
 	    "DIR/data.mdb)\n", pos[0]);
 	return 0;
@@ -212,6 +224,11 @@ exec_doctor(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	if (n > 0)
 		return cli_error(6, "the store check found %zu problem%s", n,
 		    n == 1 ? "" : "s");
+	{
+		const char *kv[] = { "check", "passed" };
+		if (cli_json_status(c, kv, 1))
+			return 0;
+	}
 	printf("store check passed: every value decrypts, the indexes match "
 	    "the records, the audit trail is intact\n");
 	return 0;

@@ -50,6 +50,12 @@ exec_init(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	dbk_secure_free(pass);
 	if (rc != 0)
 		return cli_fail(c, rc);
+	{
+		const char *kv[] = { "store", c->store_path, "member", o.member,
+			"team", o.team ? o.team : "" };
+		if (cli_json_status(c, kv, 3))
+			return 0;
+	}
 	printf("created store %s for %s%s%s\n", c->store_path, o.member,
 	    o.team ? ", founding team " : "", o.team ? o.team : "");
 	return 0;
@@ -130,8 +136,13 @@ exec_passwd(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	dbk_secure_free(pass);
 	if (rc != 0)
 		return cli_fail(c, rc);
-	printf("passphrase changed (key derivation: %s)\n",
-	    dbk_store_kdf_name(c->store));
+	{
+		const char *kv[] = { "passphrase", "changed", "kdf",
+			dbk_store_kdf_name(c->store) };
+		if (!cli_json_status(c, kv, 2))
+			printf("passphrase changed (key derivation: %s)\n",
+			    dbk_store_kdf_name(c->store));
+	}
 	if (dbk_store_warnings(c->store) & DBK_W_OLD_KEY)
 		fprintf(stderr, "dealbook: warning: another process kept an old "
 		    "page alive, so the store file still holds the data key "

@@ -86,4 +86,11 @@ expect 0 contact add H1 'Wang Wei'
 expect 0 contact list H1
 has "W. W."
 lacks "Wang"
+# Status commands speak JSON when asked (docs/CLI.md).
+expect 0 --format json doctor
+has '{"check":"passed"}'
+expect 0 --format json audit verify
+has '"audit":"intact"'
+expect 0 --format json backup "$T/b.mdb"
+has '{"backup":"'
 finish
