@@ -256,12 +256,10 @@ list_cb(const struct dbk_customer_row *r, void *vctx)
 	char *vals[8] = { 0 }, sid[DBK_ID_HEX], pct[8];
 	const char *row[10];
 
-	if (l->has_stage) {
-		enum dbk_stage st;
-		if (r->stage == NULL || dbk_parse_stage(r->stage, &st) != 0 ||
-		    st != l->stage)
-			return 0;
-	}
+	/* Summaries hold canonical stage names: a plain comparison. */
+	if (l->has_stage && (r->stage == NULL ||
+	    strcmp(r->stage, dbk_stage_name(l->stage)) != 0))
+		return 0;
 	if (l->owner != NULL && (r->owner == NULL || strcmp(r->owner, l->owner) != 0))
 		return 0;
 	if (l->industry != NULL && (r->industry == NULL ||

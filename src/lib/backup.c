@@ -355,7 +355,7 @@ check_records(struct check *c, struct dbk_error *err)
 			struct dbki_buf want;
 			uint8_t *have = NULL;
 			size_t hn = 0;
-			int grc = dbki_get(t, DBI_CSUM, id.b, 16, &have, &hn, NULL);
+			int grc = dbki_summary_get(t, id.b, &have, &hn, NULL);
 			dbki_buf_init(&want, (size_t)1 << 24);
 			dbki_summary_build(r, &want);
 			if (grc != 0)
@@ -380,6 +380,12 @@ check_records(struct check *c, struct dbk_error *err)
 	}
 	mdb_cursor_close(cur);
 	return 0;
+}
+
+static int
+customer_exists(void *vt, const uint8_t *id)
+{
+	return rec_exists(vt, DBK_T_CUSTOMER, id);
 }
 
 /* Every value of an index or log database decrypts, and what it points
@@ -444,10 +450,16 @@ check_db(struct check *c, enum dbki_db db, struct dbk_error *err)
 				problem(c, where, NULL, "names a record that does not "
 				    "exist");
 			break;
-		case DBI_CSUM:
-			if (k.mv_size != 16 || !rec_exists(t, DBK_T_CUSTOMER, kb))
-				problem(c, where, NULL, "summarises no customer");
+		case DBI_CSUM: {
+			int bad = dbki_summary_check_block(kb, k.mv_size, pt, n,
+			    customer_exists, t);
+			if (bad < 0)
+				problem(c, where, NULL, "is malformed");
+			else if (bad > 0)
+				problem(c, where, NULL, "summarises %d customer%s that "
+				    "do not exist", bad, bad == 1 ? "" : "s");
 			break;
+		}
 		case DBI_HIST:
 			if (k.mv_size != 25 || !rec_exists(t, (enum dbk_type)kb[0],
 			    kb + 1))

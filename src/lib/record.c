@@ -700,24 +700,6 @@ dbki_summary_build(const struct dbk_record *r, struct dbki_buf *b)
 }
 
 static int
-summary_put(struct dbk_txn *t, const struct dbk_record *r,
-    struct dbk_error *err)
-{
-	struct dbki_buf b;
-	int rc;
-
-	dbki_buf_init(&b, MAX_RECORD_BYTES);
-	dbki_summary_build(r, &b);
-	if (b.oom) {
-		dbki_buf_free(&b);
-		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
-	}
-	rc = dbki_put(t, DBI_CSUM, r->id.b, 16, b.p ? b.p : "", b.len, 0, err);
-	dbki_buf_free(&b);
-	return rc;
-}
-
-static int
 record_put(struct dbk_txn *t, const struct dbk_record *r, struct dbk_error *err)
 {
 	struct dbki_buf b;
@@ -735,7 +717,7 @@ record_put(struct dbk_txn *t, const struct dbk_record *r, struct dbk_error *err)
 	if (rc == 0)
 		rc = log_change(t, k, err);
 	if (rc == 0 && r->type == DBK_T_CUSTOMER)
-		rc = summary_put(t, r, err);
+		rc = dbki_summary_put(t, r, err);
 	return rc;
 }
 

@@ -26,8 +26,19 @@ struct dbk_record {
 
 #define DBKI_NSUMMARY 13
 extern const char *const dbki_summary_fields[DBKI_NSUMMARY];
-/* A customer's list summary (DBI_CSUM value) from its record. */
+/* A customer's list summary from its record (record.c), and the list
+ * index that holds them (summary.c). */
 void dbki_summary_build(const struct dbk_record *r, struct dbki_buf *b);
+int dbki_summary_put(struct dbk_txn *t, const struct dbk_record *r,
+    struct dbk_error *err) DBK_WUR;
+/* A copy of the customer's summary (malloc'd), or DBK_ENOTFOUND. */
+int dbki_summary_get(struct dbk_txn *t, const uint8_t id[16], uint8_t **bytes,
+    size_t *len, struct dbk_error *err) DBK_WUR;
+/* Check one block (key, plaintext): -1 malformed, else the number of
+ * entries naming no customer (exists(ctx, id) says). */
+int dbki_summary_check_block(const uint8_t *key, size_t klen,
+    const uint8_t *p, size_t n, int (*exists)(void *, const uint8_t *),
+    void *ctx);
 
 void dbki_id_new(struct dbk_store *s, struct dbk_id *id);
 const char *dbki_replica_member(struct dbk_store *s, const uint8_t rep[8]);

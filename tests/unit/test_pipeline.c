@@ -1108,6 +1108,68 @@ test_customer_rows(void **state)
 	assert_int_equal(rs.state[0], DBK_FS_PLAIN);
 }
 
+/* Many customers: the list index splits into blocks and keeps creation
+ * order and every update. */
+struct order_seen {
+	size_t n, renamed, out_of_order;
+	struct dbk_id last;
+};
+
+static int
+order_cb(const struct dbk_customer_row *r, void *vctx)
+{
+	struct order_seen *o = vctx;
+
+	if (o->n > 0 && memcmp(o->last.b, r->id.b, 16) >= 0)
+		o->out_of_order++;
+	o->last = r->id;
+	if (r->name != NULL && strncmp(r->name, "renamed", 7) == 0)
+		o->renamed++;
+	o->n++;
+	return 0;
+}
+
+static void
+test_customer_rows_many(void **state)
+{
+	struct tu_store *ts = *state;
+	struct dbk_error err = { 0 };
+	struct dbk_id ids[300];
+	struct order_seen o;
+	struct dbk_txn *t;
+	char name[32];
+	size_t np = 99;
+
+	t = tu_begin(ts->s, 1);
+	for (size_t i = 0; i < 300; i++) {
+		struct dbk_field f[] = { { "name", name } };
+		snprintf(name, sizeof name, "客戶%zu", i);
+		TU_OK(dbk_customer_add(t, f, 1, &ids[i], &err), &err);
+	}
+	tu_commit(t);
+	/* Every 7th renamed (0, 7, ..., 294: 43 of them), every 10th
+	 * removed (0, 10, ..., 290: 30), so 270 listed and 43 - 5 = 38
+	 * renamed ones among them (0, 70, 140, 210, 280 are both). */
+	t = tu_begin(ts->s, 1);
+	for (size_t i = 0; i < 300; i += 7) {
+		struct dbk_field f[] = { { "name", name } };
+		snprintf(name, sizeof name, "renamed%zu", i);
+		TU_OK(dbk_record_update(t, &ids[i], f, 1, NULL, &err), &err);
+	}
+	for (size_t i = 0; i < 300; i += 10)
+		TU_OK(dbk_record_delete(t, &ids[i], &err), &err);
+	tu_commit(t);
+	memset(&o, 0, sizeof o);
+	t = tu_begin(ts->s, 0);
+	TU_OK(dbk_customer_rows(t, 0, order_cb, &o, &err), &err);
+	dbk_txn_abort(t);
+	assert_int_equal(o.n, 270);
+	assert_int_equal(o.renamed, 38);
+	assert_int_equal(o.out_of_order, 0);
+	assert_int_equal(dbk_store_check(ts->s, NULL, NULL, &np, &err), 0);
+	assert_int_equal(np, 0);
+}
+
 int
 main(void)
 {
@@ -1125,6 +1187,7 @@ main(void)
 		T(test_log_late_and_future),
 		T(test_log_follows_newest),
 		T(test_customer_rows),
+		T(test_customer_rows_many),
 		T(test_deal_payment_restricted),
 		T(test_objection_resolve),
 		T(test_timeline),

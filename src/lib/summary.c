@@ -1,0 +1,342 @@
+/*
+ * summary.c -- the customer list index (DBI_CSUM).
+ *
+ * Listing customers must not decode every customer record, nor decrypt a
+ * value per customer.  Each customer has a summary (the list's fields
+ * joined by 0x1f, which no stored text contains; record.c builds it), and
+ * the summaries live in blocks of at most BLOCK_MAX customers in id order:
+ * key = the first id in the block, value (encrypted like every value) =
+ * entries id (16) || length (u32 LE) || summary.  A list walks the blocks
+ * in key order -- creation order, no sorting -- with one decryption per
+ * block.  A customer write rewrites its one block.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "internal.h"
+#include "record_int.h"
+
+#define BLOCK_MAX 64
+#define ENTRY_HDR 20u
+
+struct entry {
+	const uint8_t *id;
+	const uint8_t *bytes;
+	size_t len;
+};
+
+/* Split a block into entries; -1 when malformed or out of order. */
+static long
+parse_block(const uint8_t *p, size_t n, struct entry *e, size_t cap)
+{
+	size_t off = 0, k = 0;
+
+	while (off < n) {
+		uint32_t l;
+		if (k == cap || n - off < ENTRY_HDR)
+			return -1;
+		l = dbki_rd_le32(p + off + 16);
+		if (l > n - off - ENTRY_HDR)
+			return -1;
+		e[k].id = p + off;
+		e[k].bytes = p + off + ENTRY_HDR;
+		e[k].len = l;
+		if (k > 0 && memcmp(e[k - 1].id, e[k].id, 16) >= 0)
+			return -1;
+		k++;
+		off += ENTRY_HDR + l;
+	}
+	return (long)k;
+}
+
+static void
+add_entry(struct dbki_buf *b, const uint8_t *id, const void *bytes, size_t len)
+{
+	uint8_t hdr[ENTRY_HDR];
+
+	memcpy(hdr, id, 16);
+	dbki_le32(hdr + 16, (uint32_t)len);
+	dbki_buf_add(b, hdr, ENTRY_HDR);
+	dbki_buf_add(b, bytes, len);
+}
+
+/* The block that holds (or would hold) `id`: its key copied to key[16]
+ * and its plaintext.  DBK_ENOTFOUND when there are no blocks yet. */
+static int
+find_block(struct dbk_txn *t, const uint8_t id[16], uint8_t key[16],
+    uint8_t **plain, size_t *pn, struct dbk_error *err)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k = { 16, (void *)id }, v;
+	int mrc, rc;
+
+	*plain = NULL;
+	*pn = 0;
+	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[DBI_CSUM], &c)) != 0)
+		return dbki_error_lmdb(err, mrc, "opening a cursor");
+	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (mrc == 0 && k.mv_size == 16 && memcmp(k.mv_data, id, 16) == 0) {
+		/* The block starts with this very id. */
+	} else {
+		/* The block before: its first id is smaller. */
+		mrc = mrc == MDB_NOTFOUND ? mdb_cursor_get(c, &k, &v, MDB_LAST) :
+		    mrc == 0 ? mdb_cursor_get(c, &k, &v, MDB_PREV) : mrc;
+		if (mrc == MDB_NOTFOUND) /* smaller than every block: the first */
+			mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	}
+	if (mrc == MDB_NOTFOUND) {
+		mdb_cursor_close(c);
+		return DBK_ENOTFOUND;
+	}
+	if (mrc != 0) {
+		mdb_cursor_close(c);
+		return dbki_error_lmdb(err, mrc, "finding a list block");
+	}
+	if (k.mv_size != 16) {
+		mdb_cursor_close(c);
+		return dbki_error_set(err, DBK_EINTEGRITY,
+		    "the customer list index is malformed");
+	}
+	memcpy(key, k.mv_data, 16);
+	rc = dbki_open_value(t, DBI_CSUM, &k, &v, plain, pn, err);
+	mdb_cursor_close(c);
+	return rc;
+}
+
+int
+dbki_summary_put(struct dbk_txn *t, const struct dbk_record *r,
+    struct dbk_error *err)
+{
+	struct entry e[BLOCK_MAX + 2];
+	struct dbki_buf sum, out[2];
+	uint8_t key[16], *plain = NULL, first[2][16];
+	size_t pn = 0, nb = 1;
+	long n = 0;
+	int rc, have;
+
+	dbki_buf_init(&sum, (size_t)1 << 21);
+	dbki_buf_init(&out[0], (size_t)1 << 24);
+	dbki_buf_init(&out[1], (size_t)1 << 24);
+	dbki_summary_build(r, &sum);
+	rc = find_block(t, r->id.b, key, &plain, &pn, err);
+	have = rc == 0;
+	if (rc == DBK_ENOTFOUND)
+		rc = 0;
+	if (rc != 0)
+		goto out;
+	if (have && (n = parse_block(plain, pn, e, BLOCK_MAX + 1)) < 0) {
+		rc = dbki_error_set(err, DBK_EINTEGRITY,
+		    "a customer list block is malformed");
+		goto out;
+	}
+	{
+		/* The block's entries with this customer's in its place; past
+		 * BLOCK_MAX the block splits in two halves. */
+		struct entry all[BLOCK_MAX + 2];
+		size_t m = 0, placed = 0, half;
+		for (long i = 0; i < n; i++) {
+			int c = memcmp(e[i].id, r->id.b, 16);
+			if (c > 0 && !placed) {
+				all[m++] = (struct entry){ r->id.b,
+				    (const uint8_t *)(sum.p ? sum.p : ""), sum.len };
+				placed = 1;
+			}
+			if (c == 0) {
+				all[m++] = (struct entry){ r->id.b,
+				    (const uint8_t *)(sum.p ? sum.p : ""), sum.len };
+				placed = 1;
+			} else {
+				all[m++] = e[i];
+			}
+		}
+		if (!placed)
+			all[m++] = (struct entry){ r->id.b,
+			    (const uint8_t *)(sum.p ? sum.p : ""), sum.len };
+		half = m > BLOCK_MAX ? m / 2 : m;
+		nb = m > BLOCK_MAX ? 2 : 1;
+		for (size_t i = 0; i < m; i++)
+			add_entry(&out[i < half ? 0 : 1], all[i].id, all[i].bytes,
+			    all[i].len);
+		memcpy(first[0], all[0].id, 16);
+		if (nb == 2)
+			memcpy(first[1], all[half].id, 16);
+	}
+	if (sum.oom || out[0].oom || out[1].oom) {
+		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		goto out;
+	}
+	/* A new first entry renames the block. */
+	if (have && memcmp(key, first[0], 16) != 0 &&
+	    (rc = dbki_del(t, DBI_CSUM, key, 16, err)) != 0)
+		goto out;
+	for (size_t i = 0; i < nb && rc == 0; i++)
+		rc = dbki_put(t, DBI_CSUM, first[i], 16, out[i].p, out[i].len, 0,
+		    err);
+out:
+	dbki_free_plain(plain, pn);
+	dbki_buf_free(&sum);
+	dbki_buf_free(&out[0]);
+	dbki_buf_free(&out[1]);
+	return rc;
+}
+
+int
+dbki_summary_get(struct dbk_txn *t, const uint8_t id[16], uint8_t **bytes,
+    size_t *len, struct dbk_error *err)
+{
+	struct entry e[BLOCK_MAX + 1];
+	uint8_t key[16], *plain = NULL;
+	size_t pn = 0;
+	long n;
+	int rc = find_block(t, id, key, &plain, &pn, err);
+
+	*bytes = NULL;
+	*len = 0;
+	if (rc != 0)
+		return rc;
+	if ((n = parse_block(plain, pn, e, BLOCK_MAX + 1)) < 0) {
+		dbki_free_plain(plain, pn);
+		return dbki_error_set(err, DBK_EINTEGRITY,
+		    "a customer list block is malformed");
+	}
+	rc = DBK_ENOTFOUND;
+	for (long i = 0; i < n; i++) {
+		if (memcmp(e[i].id, id, 16) != 0)
+			continue;
+		if ((*bytes = malloc(e[i].len + 1)) == NULL) {
+			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+			break;
+		}
+		memcpy(*bytes, e[i].bytes, e[i].len);
+		*len = e[i].len;
+		rc = 0;
+		break;
+	}
+	dbki_free_plain(plain, pn);
+	return rc;
+}
+
+int
+dbki_summary_check_block(const uint8_t *key, size_t klen, const uint8_t *p,
+    size_t n, int (*exists)(void *, const uint8_t *), void *ctx)
+{
+	struct entry e[BLOCK_MAX + 1];
+	long k;
+	int bad = 0;
+
+	if (klen != 16 || (k = parse_block(p, n, e, BLOCK_MAX + 1)) <= 0 ||
+	    k > BLOCK_MAX || memcmp(key, e[0].id, 16) != 0)
+		return -1;
+	for (long i = 0; i < k; i++)
+		if (!exists(ctx, e[i].id))
+			bad++;
+	return bad;
+}
+
+int
+dbk_customer_rows(struct dbk_txn *t, int reveal, dbk_customer_row_fn fn,
+    void *ctx, struct dbk_error *err)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	int mrc, rc = 0;
+
+	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[DBI_CSUM], &c)) != 0)
+		return dbki_error_lmdb(err, mrc, "opening a cursor");
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0 && rc == 0;
+	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct entry e[BLOCK_MAX + 1];
+		uint8_t *plain = NULL;
+		size_t pn = 0;
+		long n;
+
+		if ((rc = dbki_open_value(t, DBI_CSUM, &k, &v, &plain, &pn,
+		    err)) != 0)
+			break;
+		if ((n = parse_block(plain, pn, e, BLOCK_MAX + 1)) < 0) {
+			dbki_free_plain(plain, pn);
+			rc = dbki_error_set(err, DBK_EINTEGRITY,
+			    "a customer list block is malformed");
+			break;
+		}
+		for (long i = 0; i < n && rc == 0; i++) {
+			const char *part[DBKI_NSUMMARY];
+			struct dbk_customer_row row;
+			char *p = (char *)e[i].bytes, *fieldplain = NULL;
+			size_t np = 0;
+
+			/* Cut the entry into strings where it lies; the byte
+			 * after it (the next entry's first id byte, or the NUL
+			 * after the block) is put back when done. */
+			uint8_t saved = (uint8_t)p[e[i].len];
+			memcpy(row.id.b, e[i].id, 16);
+			p[e[i].len] = '\0';
+			part[np++] = p;
+			{
+				char *q = p, *end = p + e[i].len, *sep;
+				while (np < DBKI_NSUMMARY &&
+				    (sep = memchr(q, 0x1f, (size_t)(end - q))) != NULL) {
+					*sep = '\0';
+					q = sep + 1;
+					part[np++] = q;
+				}
+			}
+			if (np != DBKI_NSUMMARY) {
+				rc = dbki_error_set(err, DBK_EINTEGRITY,
+				    "a customer summary is malformed");
+				break;
+			}
+			for (size_t j = 0; j < DBKI_NSUMMARY; j++)
+				if (part[j][0] == '\0')
+					part[j] = NULL;
+			if (part[12] != NULL && strcmp(part[12], "1") == 0) {
+				p[e[i].len] = (char)saved;
+				continue; /* removed */
+			}
+			{
+				struct dbk_id keep = row.id;
+				memset(&row, 0, sizeof row);
+				row.id = keep;
+			}
+			row.code = part[0];
+			row.name = part[1];
+			row.industry = part[2];
+			row.stage = part[3];
+			row.owner = part[4];
+			row.last_contact = part[5];
+			row.next_due = part[6];
+			row.probability = part[7];
+			row.stage_at = part[8];
+			row.created = part[9];
+			row.lead_at = part[10];
+			row.expected_state = DBK_FS_PLAIN;
+			if (part[11] != NULL) {
+				row.expected_state = DBK_FS_RESTRICTED;
+				if (reveal) {
+					int frc = dbki_field_open(t->s, row.id.b, "expected",
+					    part[11], &fieldplain, err);
+					if (frc == 0) {
+						row.expected = fieldplain;
+						row.expected_state = DBK_FS_PLAIN;
+					} else if (frc != DBK_ENOKEY) {
+						rc = frc;
+						break;
+					}
+					dbk_error_clear(err);
+				}
+			}
+			rc = fn(&row, ctx);
+			p[e[i].len] = (char)saved;
+			if (fieldplain != NULL) {
+				sodium_memzero(fieldplain, strlen(fieldplain));
+				free(fieldplain);
+			}
+		}
+		dbki_free_plain(plain, pn);
+	}
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = dbki_error_lmdb(err, mrc, "walking customers");
+	mdb_cursor_close(c);
+	return rc;
+}
