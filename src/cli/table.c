@@ -267,7 +267,15 @@ static size_t ctl_len(const char *p)
  * width gives controls none). */
 static size_t cell_width(const char *s)
 {
-	size_t w = dbk_display_width(s), n;
+	size_t w, n;
+	const unsigned char *a = (const unsigned char *)s;
+
+	/* Printable ASCII (ids, codes, dates, numbers): one column each. */
+	while (*a >= 0x20 && *a < 0x7f)
+		a++;
+	if (*a == '\0')
+		return (size_t)(a - (const unsigned char *)s);
+	w = dbk_display_width(s);
 
 	for (; *s; s += n ? n : 1) {
 		n = ctl_len(s);
@@ -329,8 +337,10 @@ static const char *style_on(unsigned char style)
 }
 
 /* styles: this row's, or NULL (plain; always so without colour). */
+/* cw: the cells' widths, already measured (NULL: measure here). */
 static void table_line(struct out *o, const struct tbl *t,
-    char *const *cells, const unsigned char *styles, const size_t *w)
+    char *const *cells, const unsigned char *styles, const size_t *w,
+    const size_t *cw)
 {
 	size_t c;
 	const char *s, *on;
@@ -348,29 +358,35 @@ static void table_line(struct out *o, const struct tbl *t,
 			emit_cell(o, s, 0);
 		}
 		if (c + 1 < t->ncols)
-			o->pend += w[c] - cell_width(s) + 2;
+			o->pend += w[c] - (cw ? cw[c] : cell_width(s)) + 2;
 	}
 	end_line(o);
 }
 
 static int print_table(const struct tbl *t, struct out *o)
 {
-	size_t *w, c, r, cw;
+	size_t *w, *cws, c, r, cw;
 	const char *s;
 
 	w = calloc(t->ncols, sizeof(*w));
-	if (!w)
+	/* Each cell measured once, for the column widths and its padding. */
+	cws = calloc(t->nrows * t->ncols + 1, sizeof(*cws));
+	if (!w || !cws) {
+		free(w);
+		free(cws);
 		return -1;
+	}
 	for (c = 0; c < t->ncols; c++) {
 		w[c] = cell_width(t->heads[c]);
 		for (r = 0; r < t->nrows; r++) {
 			s = t->cells[r * t->ncols + c];
 			cw = s ? cell_width(s) : 0;
+			cws[r * t->ncols + c] = cw;
 			if (cw > w[c])
 				w[c] = cw;
 		}
 	}
-	table_line(o, t, t->heads, NULL, w);
+	table_line(o, t, t->heads, NULL, w, NULL);
 	for (c = 0; c < t->ncols; c++) {
 		if (c > 0)
 			o->pend += 2;
@@ -382,8 +398,10 @@ static int print_table(const struct tbl *t, struct out *o)
 	end_line(o);
 	for (r = 0; r < t->nrows; r++)
 		table_line(o, t, t->cells + r * t->ncols,
-		    t->color && r < t->scap ? t->styles + r * t->ncols : NULL, w);
+		    t->color && r < t->scap ? t->styles + r * t->ncols : NULL, w,
+		    cws + r * t->ncols);
 	free(w);
+	free(cws);
 	return 0;
 }
 
