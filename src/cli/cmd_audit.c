@@ -195,10 +195,6 @@ const struct cmd_entry cmd_backup = {
 	exec_backup
 };
 
-struct doctor_ctx {
-	struct cli *c;
-};
-
 static int
 doctor_cb(const struct dbk_problem *p, void *vctx)
 {
@@ -214,12 +210,11 @@ static int
 exec_doctor(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
     struct optv *ov)
 {
-	struct doctor_ctx d = { c };
 	size_t n = 0;
 	int rc;
 
 	(void)e; (void)npos; (void)pos; (void)ov;
-	if ((rc = dbk_store_check(c->store, doctor_cb, &d, &n, &c->err)) != 0)
+	if ((rc = dbk_store_check(c->store, doctor_cb, NULL, &n, &c->err)) != 0)
 		return cli_fail(c, rc);
 	if (n > 0)
 		return cli_error(6, "the store check found %zu problem%s", n,
