@@ -38,9 +38,12 @@ ms() { # median and min..max of RUNS runs of "$@" (output discarded)
 D=("$B/dealbook" --store "$W/s")
 echo "| command | without agent (passphrase, moderate KDF) | with agent |"
 echo "| --- | --- | --- |"
+# "customer list --limit 50" is what a terminal shows by default (the
+# newest 50 rows, read newest first); the others print every row.
 for cmd in "log C000042 --summary bench --channel phone" \
-    "customer show C000042" "customer list --stage negotiation" \
-    "customer list"; do
+    "customer show C000042" "customer list --limit 50" \
+    "customer list --stage negotiation" "customer list" \
+    "--format json customer list" "--format csv customer list"; do
 	# shellcheck disable=SC2086
 	without=$(DEALBOOK_NO_AGENT=1 ms "${D[@]}" --passphrase-file "$W/pf" $cmd)
 	"${D[@]}" --passphrase-file "$W/pf" unlock --for 1h >/dev/null

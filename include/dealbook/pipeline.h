@@ -153,6 +153,18 @@ typedef int (*dbk_customer_row_fn)(const struct dbk_customer_row *row,
     void *ctx);
 int dbk_customer_rows(struct dbk_txn *t, int reveal, dbk_customer_row_fn fn,
     void *ctx, struct dbk_error *err) __attribute__((warn_unused_result));
+/*
+ * The same with flags: DBK_ROWS_REVEAL as reveal above, DBK_ROWS_NEWEST
+ * for the newest customer first (a page of the newest N reads only the
+ * blocks it shows).  A non-zero return from fn stops the walk and is
+ * returned: a positive one is the caller's own (DBK_ROWS_STOP, say).
+ */
+#define DBK_ROWS_REVEAL 0x1u
+#define DBK_ROWS_NEWEST 0x2u
+#define DBK_ROWS_STOP   1
+int dbk_customer_rows_ex(struct dbk_txn *t, unsigned flags,
+    dbk_customer_row_fn fn, void *ctx, struct dbk_error *err)
+	__attribute__((warn_unused_result));
 /* The same rules as dbk_customer_probability / dbk_customer_stalled. */
 int dbk_customer_row_probability(const struct dbk_customer_row *row);
 int dbk_customer_row_stalled(const struct dbk_customer_row *row, int64_t now,

@@ -528,19 +528,72 @@ cli_print_record(struct cli *c, const struct dbk_record *r)
 }
 
 int
+cli_page(struct cli *c, const struct cmd_entry *e, struct optv *ov,
+    size_t *limit)
+{
+	const char *lim = opt_get(e, ov, "limit");
+	int64_t n;
+
+	*limit = 0;
+	if (lim != NULL && opt_has(e, ov, "all"))
+		return cli_error(2, "--limit %s and --all contradict each other: "
+		    "give one", lim);
+	if (lim != NULL) {
+		if (dbk_parse_int(lim, 1, 100000000, &n) != 0)
+			return cli_error(5, "invalid number of rows '%s' for --limit "
+			    "(expected 1 to 100000000)", lim);
+		*limit = (size_t)n;
+	} else if (!opt_has(e, ov, "all") && c->fmt == TBL_TABLE &&
+	    isatty(STDOUT_FILENO)) {
+		*limit = CLI_PAGE;
+	}
+	return 0;
+}
+
+static int
+read_table(struct cli *c, struct tbl *tb, dbk_txn_fn fn, void *ctx,
+    const int *oom, int newest_first)
+{
+	int rc;
+
+	/* Rows go out as they come, unless only the newest are wanted or
+	 * they come newest first. */
+	if (!newest_first && !tbl_keeps_last(tb) &&
+	    tbl_stream(tb, stdout, c->fmt) != 0) {
+		tbl_free(tb);
+		return cli_error(1, "out of memory");
+	}
+	rc = dbk_store_read(c->store, fn, ctx, &c->err);
+	if (rc != 0) {
+		rc = cli_fail(c, rc);
+	} else if (*oom) {
+		rc = cli_error(1, "out of memory");
+	} else {
+		if (newest_first)
+			tbl_reverse(tb);
+		if (tbl_print(tb, stdout, c->fmt) != 0)
+			rc = cli_error(1, "writing failed");
+	}
+	/* A table cut to a page says so, on stderr (stdout stays the table). */
+	if (rc == 0 && c->fmt == TBL_TABLE && tbl_partial(tb))
+		fprintf(stderr, "only the newest %zu rows are shown; --all shows "
+		    "every row\n", tbl_shown(tb));
+	tbl_free(tb);
+	return rc;
+}
+
+int
 cli_read_table(struct cli *c, struct tbl *tb, dbk_txn_fn fn, void *ctx,
     const int *oom)
 {
-	int rc = dbk_store_read(c->store, fn, ctx, &c->err);
+	return read_table(c, tb, fn, ctx, oom, 0);
+}
 
-	if (rc != 0)
-		rc = cli_fail(c, rc);
-	else if (*oom)
-		rc = cli_error(1, "out of memory");
-	else if (tbl_print(tb, stdout, c->fmt) != 0)
-		rc = cli_error(1, "writing failed");
-	tbl_free(tb);
-	return rc;
+int
+cli_read_table_newest(struct cli *c, struct tbl *tb, dbk_txn_fn fn,
+    void *ctx, const int *oom)
+{
+	return read_table(c, tb, fn, ctx, oom, 1);
 }
 
 void

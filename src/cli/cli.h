@@ -106,11 +106,34 @@ char *cli_money(struct cli *c, const char *minor);
 /* Format a datetime (Unix seconds string). */
 char *cli_datetime(struct cli *c, const char *secs);
 
-/* Fill `tb` in a read transaction (fn adds rows, setting *oom when one
+/*
+ * Fill `tb` in a read transaction (fn adds rows, setting *oom when one
  * did not fit), print it in the chosen format and free it.  Returns the
- * exit code. */
+ * exit code.  JSON, CSV and markdown rows are written as they come (a
+ * failure half-way leaves a partial document and a non-zero exit).
+ */
+/*
+ * Long lists (customers, deals, payments, the audit trail) take --all and
+ * --limit N (CLI_PAGE_OPTS in their option table): a table on a terminal
+ * shows the newest CLI_PAGE rows unless --all; --limit N shows the newest
+ * N in any format.  *limit: that number, or 0 for every row.  0, or the
+ * exit code of a bad --limit (message printed).  A command that cannot
+ * read newest first gives the number to tbl_keep_last.
+ */
+#define CLI_PAGE 50
+#define CLI_PAGE_OPTS \
+	{ "limit", "N", 0, "only the newest N rows" }, \
+	{ "all", NULL, 0, "every row (a table on a terminal shows the " \
+	    "newest 50)" }
+int cli_page(struct cli *c, const struct cmd_entry *e, struct optv *ov,
+    size_t *limit);
+
 int cli_read_table(struct cli *c, struct tbl *tb, dbk_txn_fn fn, void *ctx,
     const int *oom);
+/* The same for fn adding rows newest first (to stop after a page): they
+ * are shown oldest first, and nothing is streamed. */
+int cli_read_table_newest(struct cli *c, struct tbl *tb, dbk_txn_fn fn,
+    void *ctx, const int *oom);
 
 /* The command argv names (group, and verb when one matches argv[1]);
  * *used words taken, *group_only set when only the group matched. */

@@ -99,6 +99,8 @@ exec_audit(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		"欄位" };
 	struct audit_ctx a = { 0 };
 	const char *since = opt_get(e, ov, "since");
+	size_t limit;
+	int rc;
 
 	(void)npos; (void)pos;
 	a.c = c;
@@ -111,6 +113,11 @@ exec_audit(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		    "YYYY-MM-DD)", since);
 	if ((a.tb = tbl_new(8, keys, c->zh ? zh : en)) == NULL)
 		return cli_error(1, "out of memory");
+	if ((rc = cli_page(c, e, ov, &limit)) != 0) {
+		tbl_free(a.tb);
+		return rc;
+	}
+	tbl_keep_last(a.tb, limit);
 	return cli_read_table(c, a.tb, audit_txn, &a, &a.oom);
 }
 
@@ -118,6 +125,7 @@ static const struct opt audit_opts[] = {
 	{ "since", "DATE", 0, "only entries from this date on" },
 	{ "member", "M", 0, "only this member's entries" },
 	{ "record", "ID", 0, "only entries about this record" },
+	CLI_PAGE_OPTS,
 	{ NULL, NULL, 0, NULL }
 };
 

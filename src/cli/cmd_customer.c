@@ -242,6 +242,8 @@ struct list_ctx {
 	const char *owner, *industry;
 	int stalled;
 	int64_t now;
+	size_t limit;		/* a page of the newest: stop when full */
+	size_t rows;
 	int oom;
 };
 
@@ -267,6 +269,11 @@ list_cb(const struct dbk_customer_row *r, void *vctx)
 		return 0;
 	if (l->stalled > 0 && !dbk_customer_row_stalled(r, l->now, l->stalled))
 		return 0;
+	if (l->limit > 0 && l->rows == l->limit) {
+		tbl_mark_partial(l->tb);
+		return DBK_ROWS_STOP;
+	}
+	l->rows++;
 	cli_id(l->c, &r->id, sid);
 	row[0] = sid;
 	for (size_t i = 0; i < 7; i++) {
@@ -299,8 +306,11 @@ static int
 list_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
 	struct list_ctx *l = vctx;
+	unsigned flags = (l->c->reveal ? DBK_ROWS_REVEAL : 0) |
+	    (l->limit > 0 ? DBK_ROWS_NEWEST : 0);
+	int rc = dbk_customer_rows_ex(t, flags, list_cb, vctx, err);
 
-	return dbk_customer_rows(t, l->c->reveal, list_cb, vctx, err);
+	return rc == DBK_ROWS_STOP ? 0 : rc;
 }
 
 static int
@@ -316,6 +326,7 @@ exec_customer_list(struct cli *c, const struct cmd_entry *e, int npos,
 		"負責人", "最近溝通", "下一步期限", "預期金額", "概率" };
 	struct list_ctx l = { 0 };
 	const char *st = opt_get(e, ov, "stage"), *sd = opt_get(e, ov, "stalled");
+	int rc;
 
 	(void)npos; (void)pos;
 	l.c = c;
@@ -337,6 +348,13 @@ exec_customer_list(struct cli *c, const struct cmd_entry *e, int npos,
 	}
 	if ((l.tb = tbl_new(10, keys, c->zh ? zh : en)) == NULL)
 		return cli_error(1, "out of memory");
+	if ((rc = cli_page(c, e, ov, &l.limit)) != 0) {
+		tbl_free(l.tb);
+		return rc;
+	}
+	/* A page is read newest first and stops when full. */
+	if (l.limit > 0)
+		return cli_read_table_newest(c, l.tb, list_txn, &l, &l.oom);
 	return cli_read_table(c, l.tb, list_txn, &l, &l.oom);
 }
 
@@ -345,6 +363,7 @@ static const struct opt customer_list_opts[] = {
 	{ "owner", "M", 0, "only this salesperson's customers" },
 	{ "industry", "X", 0, "only this industry" },
 	{ "stalled", "DAYS", 0, "only open customers without contact for DAYS days" },
+	CLI_PAGE_OPTS,
 	{ NULL, NULL, 0, NULL }
 };
 

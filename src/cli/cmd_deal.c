@@ -144,7 +144,8 @@ list_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 }
 
 static int
-exec_list(struct cli *c, enum dbk_type type, int npos, char **pos)
+exec_list(struct cli *c, enum dbk_type type, int npos, char **pos,
+    const struct cmd_entry *e, struct optv *ov)
 {
 	static const char *const dkeys[] = { "id", "customer", "signed", "amount" };
 	static const char *const pkeys[] = { "id", "deal", "at", "amount" };
@@ -153,6 +154,8 @@ exec_list(struct cli *c, enum dbk_type type, int npos, char **pos)
 	const char *pen[] = { "id", "deal", "received", "amount" };
 	const char *pzh[] = { "編號", "合同", "回款日期", "金額" };
 	struct deal_ctx d = { 0 };
+	size_t limit;
+	int rc;
 
 	d.c = c;
 	d.type = type;
@@ -161,6 +164,11 @@ exec_list(struct cli *c, enum dbk_type type, int npos, char **pos)
 	    type == DBK_T_DEAL ? (c->zh ? dzh : den) : (c->zh ? pzh : pen));
 	if (d.tb == NULL)
 		return cli_error(1, "out of memory");
+	if ((rc = cli_page(c, e, ov, &limit)) != 0) {
+		tbl_free(d.tb);
+		return rc;
+	}
+	tbl_keep_last(d.tb, limit);
 	return cli_read_table(c, d.tb, list_txn, &d, &d.oom);
 }
 
@@ -168,27 +176,30 @@ static int
 exec_deal_list(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
     struct optv *ov)
 {
-	(void)e; (void)ov;
-	return exec_list(c, DBK_T_DEAL, npos, pos);
+	return exec_list(c, DBK_T_DEAL, npos, pos, e, ov);
 }
 
 static int
 exec_payment_list(struct cli *c, const struct cmd_entry *e, int npos,
     char **pos, struct optv *ov)
 {
-	(void)e; (void)ov;
-	return exec_list(c, DBK_T_PAYMENT, npos, pos);
+	return exec_list(c, DBK_T_PAYMENT, npos, pos, e, ov);
 }
 
+static const struct opt list_opts[] = {
+	CLI_PAGE_OPTS,
+	{ NULL, NULL, 0, NULL }
+};
+
 const struct cmd_entry cmd_deal_list = {
-	"deal", "list", "[<customer>]", 0, 1, NULL, CMD_STORE,
+	"deal", "list", "[<customer>]", 0, 1, list_opts, CMD_STORE,
 	"list deals, of one customer or all",
 	"dealbook --reveal deal list 20240501",
 	exec_deal_list
 };
 
 const struct cmd_entry cmd_payment_list = {
-	"payment", "list", "[<customer>]", 0, 1, NULL, CMD_STORE,
+	"payment", "list", "[<customer>]", 0, 1, list_opts, CMD_STORE,
 	"list payments, of one customer or all",
 	"dealbook --reveal payment list",
 	exec_payment_list

@@ -11,8 +11,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <cjson/cJSON.h>
-
 #include "dealbook/parse.h"
 
 #include "cli.h"	/* tbl_set_color, tbl_add_row_styled */
@@ -27,7 +25,16 @@ struct tbl {
 	unsigned char *styles;	/* scap * ncols tbl_style values, or NULL */
 	size_t scap;		/* rows allocated in styles; later rows plain */
 	int color;		/* TBL_TABLE shows the styles */
+	size_t keep;		/* TBL_TABLE: keep only the last keep rows (0: all) */
+	size_t added;		/* rows given to tbl_add_row, kept or not */
+	FILE *sfp;		/* streaming: rows are written as they come */
+	enum tbl_format sfmt;
+	struct out *so;		/* ... through this writer */
+	int partial;		/* tbl_mark_partial */
 };
+
+struct out;
+static int stream_row(struct tbl *t, const char *const values[]);
 
 /* ---- construction ----------------------------------------------------- */
 
@@ -51,18 +58,23 @@ fail:
 	return NULL;
 }
 
-static void free_strv(char **v, size_t n)
+/* Cells may hold revealed values: wipe before freeing. */
+static void free_cells(char **v, size_t n)
 {
 	size_t i;
 
-	if (!v)
-		return;
 	for (i = 0; i < n; i++) {
-		/* Cells may hold revealed values: wipe before freeing. */
 		if (v[i] != NULL)
 			explicit_bzero(v[i], strlen(v[i]));
 		free(v[i]);
 	}
+}
+
+static void free_strv(char **v, size_t n)
+{
+	if (!v)
+		return;
+	free_cells(v, n);
 	free(v);
 }
 
@@ -87,6 +99,28 @@ out:
 	return t;
 }
 
+/* Forget the n oldest rows (their styles too). */
+static void drop_oldest(struct tbl *t, size_t n)
+{
+	size_t rest = t->nrows - n;
+
+	free_cells(t->cells, n * t->ncols);
+	memmove(t->cells, t->cells + n * t->ncols,
+	    rest * t->ncols * sizeof(char *));
+	if (t->styles != NULL) {
+		size_t have = t->scap < t->nrows ? t->scap : t->nrows;
+		if (have > n) {
+			memmove(t->styles, t->styles + n * t->ncols,
+			    (have - n) * t->ncols);
+			memset(t->styles + (have - n) * t->ncols, 0,
+			    (t->scap - (have - n)) * t->ncols);
+		} else {
+			memset(t->styles, 0, t->scap * t->ncols);
+		}
+	}
+	t->nrows = rest;
+}
+
 int tbl_add_row(struct tbl *t, const char *const values[])
 {
 	char **row = NULL, **cells;
@@ -95,6 +129,13 @@ int tbl_add_row(struct tbl *t, const char *const values[])
 
 	if (!t)
 		goto out;
+	if (t->sfp != NULL) {
+		if (stream_row(t, values) == 0)
+			t->added++;
+		return 0;
+	}
+	if (t->keep > 0 && t->nrows == 2 * t->keep)
+		drop_oldest(t, t->keep);
 	if (t->nrows == t->cap) {
 		cap = t->cap ? t->cap * 2 : 8;
 		if (cap < t->cap || cap > SIZE_MAX / sizeof(char *) / t->ncols)
@@ -113,6 +154,7 @@ int tbl_add_row(struct tbl *t, const char *const values[])
 			goto out;
 	}
 	t->nrows++;
+	t->added++;
 	rc = 0;
 out:
 	if (rc != 0 && row) {
@@ -161,7 +203,68 @@ int tbl_add_row_styled(struct tbl *t, const char *const values[],
 
 size_t tbl_rows(const struct tbl *t)
 {
-	return t ? t->nrows : 0;
+	return t ? t->added : 0;
+}
+
+void tbl_keep_last(struct tbl *t, size_t n)
+{
+	if (t)
+		t->keep = n;
+}
+
+int tbl_keeps_last(const struct tbl *t)
+{
+	return t != NULL && t->keep > 0;
+}
+
+size_t tbl_shown(const struct tbl *t)
+{
+	if (!t || t->sfp != NULL)
+		return 0;
+	return t->keep > 0 && t->nrows > t->keep ? t->keep : t->nrows;
+}
+
+void tbl_mark_partial(struct tbl *t)
+{
+	if (t)
+		t->partial = 1;
+}
+
+int tbl_partial(const struct tbl *t)
+{
+	return t != NULL && (t->partial || (t->sfp == NULL && t->keep > 0 &&
+	    t->added > t->keep));
+}
+
+void tbl_reverse(struct tbl *t)
+{
+	size_t a, b, c;
+	char *tmp;
+	unsigned char st;
+
+	if (!t || t->nrows < 2)
+		return;
+	/* Styles cover every row before reversing (plain rows as 0). */
+	if (t->styles != NULL && t->scap < t->nrows) {
+		unsigned char *s = realloc(t->styles, t->nrows * t->ncols);
+		if (s == NULL)
+			return;
+		memset(s + t->scap * t->ncols, 0, (t->nrows - t->scap) * t->ncols);
+		t->styles = s;
+		t->scap = t->nrows;
+	}
+	for (a = 0, b = t->nrows - 1; a < b; a++, b--) {
+		for (c = 0; c < t->ncols; c++) {
+			tmp = t->cells[a * t->ncols + c];
+			t->cells[a * t->ncols + c] = t->cells[b * t->ncols + c];
+			t->cells[b * t->ncols + c] = tmp;
+			if (t->styles != NULL) {
+				st = t->styles[a * t->ncols + c];
+				t->styles[a * t->ncols + c] = t->styles[b * t->ncols + c];
+				t->styles[b * t->ncols + c] = st;
+			}
+		}
+	}
 }
 
 void tbl_free(struct tbl *t)
@@ -172,6 +275,7 @@ void tbl_free(struct tbl *t)
 	free_strv(t->heads, t->ncols);
 	free_strv(t->cells, t->nrows * t->ncols);
 	free(t->styles);
+	free(t->so);
 	free(t);
 }
 
@@ -208,15 +312,32 @@ struct out {
 	FILE *fp;
 	size_t pend;
 	int err;
+	size_t n;		/* bytes in buf: many small writes, one fwrite */
+	char buf[16384];
 };
 
 static const char spaces[] = "                ";
 static const char dashes[] = "----------------";
 
+static void out_flush(struct out *o)
+{
+	if (!o->err && o->n > 0 && fwrite(o->buf, 1, o->n, o->fp) != o->n)
+		o->err = 1;
+	o->n = 0;
+}
+
 static void emit_raw(struct out *o, const char *s, size_t n)
 {
-	if (!o->err && n > 0 && fwrite(s, 1, n, o->fp) != n)
-		o->err = 1;
+	if (n > sizeof(o->buf) - o->n) {
+		out_flush(o);
+		if (n > sizeof(o->buf)) {
+			if (!o->err && fwrite(s, 1, n, o->fp) != n)
+				o->err = 1;
+			return;
+		}
+	}
+	memcpy(o->buf + o->n, s, n);
+	o->n += n;
 }
 
 /* n copies of chunk's character; chunk holds sizeof(spaces) - 1 of it. */
@@ -363,6 +484,12 @@ static void table_line(struct out *o, const struct tbl *t,
 	end_line(o);
 }
 
+/* The first row shown: with tbl_keep_last, only the newest rows are. */
+static size_t first_row(const struct tbl *t)
+{
+	return t->keep > 0 && t->nrows > t->keep ? t->nrows - t->keep : 0;
+}
+
 static int print_table(const struct tbl *t, struct out *o)
 {
 	size_t *w, *cws, c, r, cw;
@@ -376,9 +503,11 @@ static int print_table(const struct tbl *t, struct out *o)
 		free(cws);
 		return -1;
 	}
-	for (c = 0; c < t->ncols; c++) {
+	/* Row by row, as the cells lie in memory. */
+	for (c = 0; c < t->ncols; c++)
 		w[c] = cell_width(t->heads[c]);
-		for (r = 0; r < t->nrows; r++) {
+	for (r = first_row(t); r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
 			s = t->cells[r * t->ncols + c];
 			cw = s ? cell_width(s) : 0;
 			cws[r * t->ncols + c] = cw;
@@ -396,7 +525,7 @@ static int print_table(const struct tbl *t, struct out *o)
 		}
 	}
 	end_line(o);
-	for (r = 0; r < t->nrows; r++)
+	for (r = first_row(t); r < t->nrows; r++)
 		table_line(o, t, t->cells + r * t->ncols,
 		    t->color && r < t->scap ? t->styles + r * t->ncols : NULL, w,
 		    cws + r * t->ncols);
@@ -418,16 +547,23 @@ static void md_line(struct out *o, const struct tbl *t, char *const *cells)
 	end_line(o);
 }
 
-static void print_md(const struct tbl *t, struct out *o)
+static void md_head(const struct tbl *t, struct out *o)
 {
-	size_t c, r;
+	size_t c;
 
 	md_line(o, t, t->heads);
 	for (c = 0; c < t->ncols; c++)
 		emit_str(o, "| --- ");
 	emit_str(o, "|");
 	end_line(o);
-	for (r = 0; r < t->nrows; r++)
+}
+
+static void print_md(const struct tbl *t, struct out *o)
+{
+	size_t r;
+
+	md_head(t, o);
+	for (r = first_row(t); r < t->nrows; r++)
 		md_line(o, t, t->cells + r * t->ncols);
 }
 
@@ -479,79 +615,178 @@ static void print_csv(const struct tbl *t, struct out *o)
 	size_t r;
 
 	csv_line(o, t, t->keys);
-	for (r = 0; r < t->nrows; r++)
+	for (r = first_row(t); r < t->nrows; r++)
 		csv_line(o, t, t->cells + r * t->ncols);
 }
 
-static int print_json(const struct tbl *t, struct out *o)
+/* A JSON string, escaped as cJSON escapes it (so output stays the same
+ * byte for byte): '"', '\\' and the C0 controls; UTF-8 passes through. */
+static void json_string(struct out *o, const char *s)
 {
-	cJSON *arr, *obj, *v;
-	char *txt = NULL;
-	const char *s;
-	size_t r, c;
-	int rc = -1;
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+	char esc[7];
+	unsigned char ch;
 
-	arr = cJSON_CreateArray();
-	if (!arr)
-		goto out;
-	for (r = 0; r < t->nrows; r++) {
-		obj = cJSON_CreateObject();
-		if (!obj)
-			goto out;
-		if (!cJSON_AddItemToArray(arr, obj)) {
-			cJSON_Delete(obj);
-			goto out;
+	emit_raw(o, "\"", 1);
+	for (; (ch = (unsigned char)*s) != '\0'; s++) {
+		if (ch >= 0x20 && ch != '"' && ch != '\\')
+			continue;
+		emit_raw(o, run, (size_t)(s - run));
+		run = s + 1;
+		esc[0] = '\\';
+		switch (ch) {
+		case '"': case '\\': esc[1] = (char)ch; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[ch >> 4];
+			esc[5] = hex[ch & 15];
+			emit_raw(o, esc, 6);
+			continue;
 		}
-		for (c = 0; c < t->ncols; c++) {
-			s = t->cells[r * t->ncols + c];
-			v = s ? cJSON_CreateString(s) : cJSON_CreateNull();
-			if (!v)
-				goto out;
-			if (!cJSON_AddItemToObject(obj, t->keys[c], v)) {
-				cJSON_Delete(v);
-				goto out;
-			}
-		}
+		emit_raw(o, esc, 2);
 	}
-	txt = cJSON_PrintUnformatted(arr);
-	if (!txt)
-		goto out;
-	emit_str(o, txt);
+	emit_raw(o, run, (size_t)(s - run));
+	emit_raw(o, "\"", 1);
+}
+
+/* One object of the array; first: no comma before it. */
+static void json_row(struct out *o, const struct tbl *t,
+    const char *const *cells, int first)
+{
+	size_t c;
+
+	emit_raw(o, first ? "{" : ",{", first ? 1 : 2);
+	for (c = 0; c < t->ncols; c++) {
+		if (c > 0)
+			emit_raw(o, ",", 1);
+		json_string(o, t->keys[c]);
+		emit_raw(o, ":", 1);
+		if (cells[c] != NULL)
+			json_string(o, cells[c]);
+		else
+			emit_raw(o, "null", 4);
+	}
+	emit_raw(o, "}", 1);
+}
+
+static void print_json(const struct tbl *t, struct out *o)
+{
+	size_t r, f = first_row(t);
+
+	emit_raw(o, "[", 1);
+	for (r = f; r < t->nrows; r++)
+		json_row(o, t, (const char *const *)t->cells + r * t->ncols,
+		    r == f);
+	emit_raw(o, "]", 1);
 	end_line(o);
-	rc = 0;
-out:
-	cJSON_free(txt);
-	cJSON_Delete(arr);
-	return rc;
+}
+
+/* ---- streaming ---------------------------------------------------------- */
+
+int tbl_stream(struct tbl *t, FILE *fp, enum tbl_format f)
+{
+	struct out *o;
+
+	if (!t || !fp || t->nrows > 0 || t->sfp != NULL)
+		return -1;
+	if (f == TBL_TABLE)
+		return 0;	/* widths need every row: kept */
+	if (f != TBL_JSON && f != TBL_CSV && f != TBL_MD)
+		return -1;
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return -1;
+	o->fp = fp;
+	if (f == TBL_JSON)
+		emit_raw(o, "[", 1);
+	else if (f == TBL_CSV)
+		csv_line(o, t, t->keys);
+	else
+		md_head(t, o);
+	t->sfp = fp;
+	t->sfmt = f;
+	t->so = o;
+	return 0;
+}
+
+static int stream_row(struct tbl *t, const char *const values[])
+{
+	const char **blank = NULL;
+	char *const *cells;
+
+	/* NULL values: a row of empty cells, as tbl_add_row stores it. */
+	if (values == NULL) {
+		if ((blank = calloc(t->ncols, sizeof(*blank))) == NULL)
+			return -1;
+		values = blank;
+	}
+	cells = (char *const *)values;
+	switch (t->sfmt) {
+	case TBL_JSON:
+		json_row(t->so, t, values, t->added == 0);
+		break;
+	case TBL_CSV:
+		csv_line(t->so, t, cells);
+		break;
+	case TBL_MD:
+		md_line(t->so, t, cells);
+		break;
+	default:
+		break;
+	}
+	free(blank);
+	return t->so->err ? -1 : 0;
 }
 
 int tbl_print(const struct tbl *t, FILE *fp, enum tbl_format f)
 {
-	struct out o = { fp, 0, 0 };
+	struct out *o = NULL;
 	int rc = -1;
 
 	if (!t || !fp)
 		goto out;
+	if (t->sfp != NULL) {
+		/* Rows went out as they came: close the document. */
+		o = t->so;
+		if (t->sfmt == TBL_JSON) {
+			emit_raw(o, "]", 1);
+			end_line(o);
+		}
+		o = NULL;
+		out_flush(t->so);
+		if (!t->so->err && fflush(t->sfp) == 0)
+			rc = 0;
+		goto out;
+	}
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		goto out;
+	o->fp = fp;
 	switch (f) {
 	case TBL_TABLE:
-		if (print_table(t, &o) != 0)
+		if (print_table(t, o) != 0)
 			goto out;
 		break;
 	case TBL_JSON:
-		if (print_json(t, &o) != 0)
-			goto out;
+		print_json(t, o);
 		break;
 	case TBL_CSV:
-		print_csv(t, &o);
+		print_csv(t, o);
 		break;
 	case TBL_MD:
-		print_md(t, &o);
+		print_md(t, o);
 		break;
 	default:
 		goto out;
 	}
-	if (!o.err && fflush(fp) == 0)
+	out_flush(o);
+	if (!o->err && fflush(fp) == 0)
 		rc = 0;
 out:
+	free(o);
 	return rc;
 }

@@ -24,7 +24,33 @@ struct tbl *tbl_new(size_t ncols, const char *const keys[],
  * on ENOMEM (the table is then unchanged). */
 int tbl_add_row(struct tbl *t, const char *const values[]);
 
+/* Rows added so far, shown or not. */
 size_t tbl_rows(const struct tbl *t);
+
+/*
+ * TBL_JSON, TBL_CSV, TBL_MD: write the start of the document to fp now,
+ * and each row as tbl_add_row receives it (nothing is kept); tbl_print
+ * then writes the end and flushes.  A long listing thus costs no memory
+ * and shows its first rows at once.  TBL_TABLE needs every row for its
+ * widths and ignores this.  Call before the first row.  0 or -1.
+ */
+int tbl_stream(struct tbl *t, FILE *fp, enum tbl_format f);
+
+/*
+ * Keep only the last n rows added (0: all, the default).  For a terminal
+ * page of a long list.  tbl_shown: the rows tbl_print will show.
+ */
+void tbl_keep_last(struct tbl *t, size_t n);
+int tbl_keeps_last(const struct tbl *t);
+size_t tbl_shown(const struct tbl *t);
+
+/* Reverse the kept rows (a list read newest first, shown oldest first). */
+void tbl_reverse(struct tbl *t);
+
+/* Some rows were left out: dropped by tbl_keep_last, or by the caller who
+ * then called tbl_mark_partial. */
+void tbl_mark_partial(struct tbl *t);
+int tbl_partial(const struct tbl *t);
 
 /*
  * TBL_TABLE: headings, a line of '-' per column, then the rows; columns

@@ -238,14 +238,24 @@ int
 dbk_customer_rows(struct dbk_txn *t, int reveal, dbk_customer_row_fn fn,
     void *ctx, struct dbk_error *err)
 {
+	return dbk_customer_rows_ex(t, reveal ? DBK_ROWS_REVEAL : 0, fn, ctx,
+	    err);
+}
+
+int
+dbk_customer_rows_ex(struct dbk_txn *t, unsigned flags,
+    dbk_customer_row_fn fn, void *ctx, struct dbk_error *err)
+{
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
-	int mrc, rc = 0;
+	int mrc, rc = 0, reveal = (flags & DBK_ROWS_REVEAL) != 0;
+	int newest = (flags & DBK_ROWS_NEWEST) != 0;
 
 	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[DBI_CSUM], &c)) != 0)
 		return dbki_error_lmdb(err, mrc, "opening a cursor");
-	for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0 && rc == 0;
-	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+	for (mrc = mdb_cursor_get(c, &k, &v, newest ? MDB_LAST : MDB_FIRST);
+	    mrc == 0 && rc == 0;
+	    mrc = mdb_cursor_get(c, &k, &v, newest ? MDB_PREV : MDB_NEXT)) {
 		struct entry e[BLOCK_MAX + 1];
 		uint8_t *plain = NULL;
 		size_t pn = 0;
@@ -260,7 +270,11 @@ dbk_customer_rows(struct dbk_txn *t, int reveal, dbk_customer_row_fn fn,
 			    "a customer list block is malformed");
 			break;
 		}
-		for (long i = 0; i < n && rc == 0; i++) {
+		for (long ix = 0; ix < n && rc == 0; ix++) {
+			/* Each entry is cut up once, in either order: cutting
+			 * one writes only into itself and the next one's first
+			 * id byte, which is put back. */
+			long i = newest ? n - 1 - ix : ix;
 			const char *part[DBKI_NSUMMARY];
 			struct dbk_customer_row row;
 			char *p = (char *)e[i].bytes, *fieldplain = NULL;

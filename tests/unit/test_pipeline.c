@@ -1129,6 +1129,24 @@ order_cb(const struct dbk_customer_row *r, void *vctx)
 	return 0;
 }
 
+struct id_walk {
+	struct dbk_id ids[300];
+	size_t n, stop_at;
+};
+
+static int
+id_walk_cb(const struct dbk_customer_row *r, void *vctx)
+{
+	struct id_walk *w = vctx;
+
+	if (w->stop_at > 0 && w->n == w->stop_at)
+		return DBK_ROWS_STOP;
+	if (w->n < 300)
+		w->ids[w->n] = r->id;
+	w->n++;
+	return 0;
+}
+
 static void
 test_customer_rows_many(void **state)
 {
@@ -1168,6 +1186,27 @@ test_customer_rows_many(void **state)
 	assert_int_equal(o.out_of_order, 0);
 	assert_int_equal(dbk_store_check(ts->s, NULL, NULL, &np, &err), 0);
 	assert_int_equal(np, 0);
+
+	/* Newest first: the same 270 in exactly the reverse order, across
+	 * block boundaries; a positive return stops the walk after 5. */
+	{
+		struct id_walk fw = { 0 }, bw = { 0 }, st = { 0 };
+		t = tu_begin(ts->s, 0);
+		TU_OK(dbk_customer_rows_ex(t, 0, id_walk_cb, &fw, &err), &err);
+		TU_OK(dbk_customer_rows_ex(t, DBK_ROWS_NEWEST, id_walk_cb, &bw,
+		    &err), &err);
+		st.stop_at = 5;
+		assert_int_equal(dbk_customer_rows_ex(t, DBK_ROWS_NEWEST,
+		    id_walk_cb, &st, &err), DBK_ROWS_STOP);
+		dbk_txn_abort(t);
+		assert_int_equal(fw.n, 270);
+		assert_int_equal(bw.n, 270);
+		for (size_t i = 0; i < 270; i++)
+			assert_memory_equal(fw.ids[i].b, bw.ids[269 - i].b, 16);
+		assert_int_equal(st.n, 5);
+		for (size_t i = 0; i < 5; i++)
+			assert_memory_equal(st.ids[i].b, bw.ids[i].b, 16);
+	}
 }
 
 int

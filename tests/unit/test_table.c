@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "table.h"
 
 /* Render t as f; the caller frees the text. */
@@ -219,6 +221,141 @@ static void test_many_rows(void **state)
 	tbl_free(t);
 }
 
+/* Fill a table with rows that exercise every escape. */
+static const char *const tricky[][3] = {
+	{ "C001", "王經理", NULL },
+	{ "C\"2", "a\nb\tc\x01\x7f", "5" },
+	{ "=SUM(A1)", "x|y, \"q\"", "\\back\\" },
+	{ "", "\r\b\f", "-3" },
+};
+
+static struct tbl *tricky_table(void)
+{
+	struct tbl *t = tbl_new(3, keys3, heads3);
+
+	assert_non_null(t);
+	return t;
+}
+
+/* Streamed JSON, CSV and markdown are byte for byte what a kept table
+ * prints, for no rows, one row and several. */
+static void test_stream_same(void **state)
+{
+	static const enum tbl_format fmts[] = { TBL_JSON, TBL_CSV, TBL_MD };
+	size_t nrows, f, r;
+
+	(void)state;
+	for (f = 0; f < 3; f++) {
+		for (nrows = 0; nrows <= 4; nrows++) {
+			struct tbl *kept = tricky_table(), *st = tricky_table();
+			char *want, *buf = NULL;
+			size_t len = 0;
+			FILE *fp = open_memstream(&buf, &len);
+
+			assert_non_null(fp);
+			assert_int_equal(tbl_stream(st, fp, fmts[f]), 0);
+			for (r = 0; r < nrows; r++) {
+				assert_int_equal(tbl_add_row(kept, tricky[r]), 0);
+				assert_int_equal(tbl_add_row(st, tricky[r]), 0);
+			}
+			assert_int_equal(tbl_rows(st), nrows);
+			assert_int_equal(tbl_print(st, fp, fmts[f]), 0);
+			assert_int_equal(fclose(fp), 0);
+			want = render(kept, fmts[f]);
+			assert_string_equal(buf, want);
+			free(want);
+			free(buf);
+			tbl_free(kept);
+			tbl_free(st);
+		}
+	}
+	/* The JSON writer escapes exactly as cJSON does (the format the
+	 * documentation promises was cJSON's). */
+	{
+		struct tbl *t = tricky_table();
+		cJSON *arr = cJSON_CreateArray(), *o;
+		char *want, *got;
+
+		assert_non_null(arr);
+		for (r = 0; r < 4; r++) {
+			assert_int_equal(tbl_add_row(t, tricky[r]), 0);
+			assert_non_null(o = cJSON_CreateObject());
+			cJSON_AddItemToArray(arr, o);
+			for (f = 0; f < 3; f++) {
+				if (tricky[r][f] != NULL)
+					cJSON_AddStringToObject(o, keys3[f], tricky[r][f]);
+				else
+					cJSON_AddNullToObject(o, keys3[f]);
+			}
+		}
+		assert_non_null(want = cJSON_PrintUnformatted(arr));
+		got = render(t, TBL_JSON);
+		assert_int_equal(strlen(got), strlen(want) + 1);
+		assert_memory_equal(got, want, strlen(want));
+		free(got);
+		cJSON_free(want);
+		cJSON_Delete(arr);
+		tbl_free(t);
+	}
+	/* A table is never streamed (its widths need every row). */
+	{
+		struct tbl *t = sample();
+		assert_int_equal(tbl_stream(t, stdout, TBL_TABLE), -1);
+		tbl_free(t);
+		t = tricky_table();
+		assert_int_equal(tbl_stream(t, stdout, TBL_TABLE), 0);
+		assert_int_equal(tbl_add_row(t, tricky[0]), 0);
+		RENDERS(t, TBL_CSV, "code,name,amount\nC001,王經理,\n");
+		tbl_free(t);
+	}
+}
+
+/* Keeping the last n rows: only they are shown, widths from them only;
+ * the table knows it is partial.  Reversing shows them the other way. */
+static void test_keep_last(void **state)
+{
+	static const char *const keys[] = { "n", "w" };
+	const char *v[2];
+	char num[16];
+	struct tbl *t = tbl_new(2, keys, NULL);
+	int i;
+
+	(void)state;
+	assert_non_null(t);
+	tbl_keep_last(t, 3);
+	assert_true(tbl_keeps_last(t));
+	for (i = 0; i < 10; i++) {
+		snprintf(num, sizeof num, "%d", i);
+		v[0] = num;
+		v[1] = i == 0 ? "a very wide first cell" : "x";
+		assert_int_equal(tbl_add_row(t, v), 0);
+		assert_int_equal(tbl_partial(t), i >= 3);
+	}
+	assert_int_equal(tbl_rows(t), 10);
+	assert_int_equal(tbl_shown(t), 3);
+	RENDERS(t, TBL_TABLE, "n  w\n-  -\n7  x\n8  x\n9  x\n");
+	RENDERS(t, TBL_CSV, "n,w\n7,x\n8,x\n9,x\n");
+	tbl_free(t);
+
+	/* Not full: everything, not partial until marked so. */
+	t = tbl_new(2, keys, NULL);
+	assert_non_null(t);
+	tbl_keep_last(t, 5);
+	for (i = 0; i < 3; i++) {
+		snprintf(num, sizeof num, "%d", i);
+		v[0] = num;
+		v[1] = "y";
+		assert_int_equal(tbl_add_row(t, v), 0);
+	}
+	assert_false(tbl_partial(t));
+	tbl_reverse(t);
+	RENDERS(t, TBL_JSON, "[{\"n\":\"2\",\"w\":\"y\"},{\"n\":\"1\","
+	    "\"w\":\"y\"},{\"n\":\"0\",\"w\":\"y\"}]\n");
+	tbl_mark_partial(t);
+	assert_true(tbl_partial(t));
+	tbl_free(t);
+}
+
 static void test_misc(void **state)
 {
 	enum tbl_format f = TBL_CSV;
@@ -267,6 +404,8 @@ int main(void)
 		cmocka_unit_test(test_md),
 		cmocka_unit_test(test_many_rows),
 		cmocka_unit_test(test_misc),
+		cmocka_unit_test(test_stream_same),
+		cmocka_unit_test(test_keep_last),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
