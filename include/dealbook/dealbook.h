@@ -13,5 +13,7 @@
 #include "dealbook/pipeline.h"
 #include "dealbook/audit.h"
 #include "dealbook/agent.h"
+#include "dealbook/eval.h"
+#include "dealbook/evalrun.h"
 
 #endif

@@ -136,6 +136,24 @@ int dbk_todo(struct dbk_txn *t, struct dbk_list *out, struct dbk_error *err)
 	__attribute__((warn_unused_result));
 
 /*
+ * Follow-up plan milestones (the source document's "first contact, needs
+ * discovery, proposal, negotiation" with dates and owners).  A milestone
+ * is done once its stage was reached (first-contact: once there is an
+ * interaction); a later backward move or loss does not undo it.  owner
+ * NULL: the customer's owner.  due: a date as people type it.
+ */
+const char *dbk_milestone_choices(void);
+int dbk_plan_add(struct dbk_txn *t, const struct dbk_id *customer,
+    const char *milestone, const char *due, const char *owner,
+    const char *note, struct dbk_id *out, struct dbk_error *err)
+	__attribute__((warn_unused_result));
+int dbk_plan_done(struct dbk_txn *t, const struct dbk_record *plan, int *done,
+    struct dbk_error *err) __attribute__((warn_unused_result));
+/* Milestones not yet done, of customers still open, by due date. */
+int dbk_plan_open(struct dbk_txn *t, struct dbk_list *out,
+    struct dbk_error *err) __attribute__((warn_unused_result));
+
+/*
  * The customer list, fast: one small encrypted summary per customer
  * (kept beside the record, in creation order) instead of decoding every
  * record.  Strings are canonical values (record.h), NULL when absent;
@@ -145,7 +163,7 @@ int dbk_todo(struct dbk_txn *t, struct dbk_list *out, struct dbk_error *err)
 struct dbk_customer_row {
 	struct dbk_id id;
 	const char *code, *name, *industry, *stage, *owner, *last_contact,
-	    *next_due, *probability, *stage_at, *created, *lead_at;
+	    *next_due, *probability, *stage_at, *created, *lead_at, *priority;
 	const char *expected;
 	int expected_state;   /* DBK_FS_PLAIN (maybe NULL) or DBK_FS_RESTRICTED */
 };

@@ -936,7 +936,7 @@ struct tl_ctx {
 
 /* One line of text describing an event. */
 static char *
-describe(struct cli *c, const struct dbk_record *r)
+describe(struct cli *c, struct dbk_txn *t, const struct dbk_record *r)
 {
 	char *a = NULL, *b = NULL, *d = NULL, *out = NULL;
 	int n = -1;
@@ -989,6 +989,22 @@ describe(struct cli *c, const struct dbk_record *r)
 		n = asprintf(&out, "%s %s", c->zh ? "回款" : "received",
 		    a ? a : "");
 		break;
+	case DBK_T_PLAN: {
+		struct dbk_error e2 = { 0 };
+		int done = 0;
+		if (dbk_plan_done(t, r, &done, &e2) != 0)
+			done = 0;
+		dbk_error_clear(&e2);
+		a = cli_value(c, r, "milestone");
+		b = cli_value(c, r, "owner");
+		d = cli_value(c, r, "note");
+		n = asprintf(&out, "%s %s%s%s%s%s %s", c->zh ? "計劃" : "planned",
+		    a ? a : "", b ? (c->zh ? "，負責人 " : ", owner ") : "",
+		    b ? b : "", d ? " / " : "", d ? d : "",
+		    done ? (c->zh ? "[已完成]" : "[done]") :
+		    (c->zh ? "[未完成]" : "[open]"));
+		break;
+	}
 	default:
 		break;
 	}
@@ -999,7 +1015,7 @@ describe(struct cli *c, const struct dbk_record *r)
 }
 
 static int
-exec_timeline_print(struct cli *c, struct dbk_list *l)
+exec_timeline_print(struct cli *c, struct dbk_txn *t, struct dbk_list *l)
 {
 	static const char *const keys[] = { "at", "type", "id", "what" };
 	const char *en[] = { "when", "what", "id", "details" };
@@ -1016,7 +1032,7 @@ exec_timeline_print(struct cli *c, struct dbk_list *l)
 		const char *row[4];
 		snprintf(secs, sizeof secs, "%lld", (long long)dbk_event_time(r));
 		when = cli_datetime(c, secs);
-		what = describe(c, r);
+		what = describe(c, t, r);
 		cli_id(c, dbk_record_id(r), sid);
 		row[0] = when;
 		row[1] = dbk_type_name(dbk_record_type(r));
@@ -1059,7 +1075,7 @@ timeline_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		return rc;
 	if ((rc = dbk_timeline(t, &cid, &l, err)) != 0)
 		return rc;
-	q->rc = exec_timeline_print(q->c, &l);
+	q->rc = exec_timeline_print(q->c, t, &l);
 	dbk_list_free(&l);
 	return 0;
 }
@@ -1086,6 +1102,30 @@ const struct cmd_entry cmd_timeline = {
 
 /* ---- todo ---- */
 
+/* One line of the to-do list: a customer's next action or an open plan
+ * milestone.  Strings are owned. */
+struct todo_row {
+	char *due, *ref, *name, *next, *their;
+};
+
+static int
+todo_row_cmp(const void *a, const void *b)
+{
+	const struct todo_row *x = a, *y = b;
+
+	int c;
+
+	if (x->due == NULL || y->due == NULL) {
+		if (x->due != y->due)
+			return x->due == NULL ? 1 : -1;
+	} else if ((c = strcmp(x->due, y->due)) != 0) {
+		return c; /* YYYY-MM-DD sorts as text */
+	}
+	if ((c = strcmp(x->ref ? x->ref : "", y->ref ? y->ref : "")) != 0)
+		return c;
+	return strcmp(x->next ? x->next : "", y->next ? y->next : "");
+}
+
 static int
 todo_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
@@ -1097,45 +1137,90 @@ todo_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		"客戶承諾" };
 	struct tlq *q = vctx;
 	struct cli *c = q->c;
-	struct dbk_list l;
+	struct dbk_list l, pl;
+	struct todo_row *rows;
 	struct tbl *tb;
+	size_t nr = 0;
 	int32_t today;
 	int rc;
 
 	if ((rc = dbk_todo(t, &l, err)) != 0)
 		return rc;
+	if ((rc = dbk_plan_open(t, &pl, err)) != 0) {
+		dbk_list_free(&l);
+		return rc;
+	}
 	if (dbk_parse_date("today", dbk_store_now(c->store), &today) != 0)
 		today = 0;
-	if ((tb = tbl_new(6, keys, c->zh ? zh : en)) == NULL) {
-		dbk_list_free(&l);
+	rows = calloc(l.n + pl.n + 1, sizeof(*rows));
+	tb = tbl_new(6, keys, c->zh ? zh : en);
+	if (rows == NULL || tb == NULL) {
 		q->rc = cli_error(1, "out of memory");
-		return 0;
+		goto out;
 	}
-	tbl_set_color(tb, c->fmt == TBL_TABLE && cli_color_enabled());
-	for (size_t i = 0; i < l.n; i++) {
+	for (size_t i = 0; i < l.n; i++, nr++) {
 		struct dbk_record *r = l.r[i];
 		const char *due = dbk_record_str(r, "next_due");
-		char *ref = cli_customer_ref(r), *name = cli_value(c, r, "name");
-		char *next = cli_value(c, r, "next");
-		char *their = cli_value(c, r, "their_next");
+		rows[nr].due = due ? strdup(due) : NULL;
+		rows[nr].ref = cli_customer_ref(r);
+		rows[nr].name = cli_value(c, r, "name");
+		rows[nr].next = cli_value(c, r, "next");
+		rows[nr].their = cli_value(c, r, "their_next");
+	}
+	/* Plan milestones not yet reached, under their customer. */
+	for (size_t i = 0; i < pl.n; i++) {
+		struct dbk_record *p = pl.r[i], *cu = NULL;
+		const char *cs = dbk_record_str(p, "customer");
+		const char *due = dbk_record_str(p, "due");
+		char *ms = cli_value(c, p, "milestone");
+		char *owner = cli_value(c, p, "owner");
+		struct dbk_id cid;
+		if (cs != NULL && dbk_id_parse(cs, &cid) == 0 &&
+		    dbk_record_load(t, &cid, &cu, err) == 0) {
+			rows[nr].due = due ? strdup(due) : NULL;
+			rows[nr].ref = cli_customer_ref(cu);
+			rows[nr].name = cli_value(c, cu, "name");
+			if (asprintf(&rows[nr].next, "%s %s%s%s",
+			    c->zh ? "計劃：" : "plan:", ms ? ms : "",
+			    owner ? (c->zh ? "，負責人 " : ", owner ") : "",
+			    owner ? owner : "") < 0)
+				rows[nr].next = NULL;
+			nr++;
+		}
+		dbk_error_clear(err);
+		dbk_record_free(cu);
+		free(ms);
+		free(owner);
+	}
+	qsort(rows, nr, sizeof(*rows), todo_row_cmp);
+	tbl_set_color(tb, c->fmt == TBL_TABLE && cli_color_enabled());
+	for (size_t i = 0; i < nr; i++) {
 		int32_t d;
-		int over = due && dbk_parse_date(due, 0, &d) == 0 && d < today;
-		const char *row[6] = { due, over ? (cli_machine(c) ? "true" :
-		    (c->zh ? "逾期" : "OVERDUE")) : (cli_machine(c) ? "false" : ""),
-		    ref, name, next, their };
+		int over = rows[i].due && dbk_parse_date(rows[i].due, 0, &d) == 0 &&
+		    d < today;
+		const char *row[6] = { rows[i].due, over ? (cli_machine(c) ?
+		    "true" : (c->zh ? "逾期" : "OVERDUE")) : (cli_machine(c) ?
+		    "false" : ""), rows[i].ref, rows[i].name, rows[i].next,
+		    rows[i].their };
 		const unsigned char style[6] = { over ? 1 : 0, over ? 1 : 0, 0, 0,
 		    0, 0 };
 		if (tbl_add_row_styled(tb, row, style) != 0)
 			q->rc = cli_error(1, "out of memory");
-		free(ref);
-		free(name);
-		free(next);
-		free(their);
 	}
 	if (q->rc == 0 && tbl_print(tb, stdout, c->fmt) != 0)
 		q->rc = cli_error(1, "writing failed");
+out:
+	for (size_t i = 0; rows != NULL && i < nr; i++) {
+		free(rows[i].due);
+		free(rows[i].ref);
+		free(rows[i].name);
+		free(rows[i].next);
+		free(rows[i].their);
+	}
+	free(rows);
 	tbl_free(tb);
 	dbk_list_free(&l);
+	dbk_list_free(&pl);
 	return 0;
 }
 
@@ -1154,7 +1239,61 @@ exec_todo(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 
 const struct cmd_entry cmd_todo = {
 	"todo", NULL, "", 0, 0, NULL, CMD_STORE,
-	"next actions by due date, overdue first",
+	"next actions and open plan milestones by due date, overdue first",
 	"dealbook todo",
 	exec_todo
+};
+
+/* ---- plan ---- */
+
+struct plan_ctx {
+	const char *ref, *milestone, *due, *owner, *note;
+	struct dbk_id id;
+};
+
+static int
+plan_add_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct plan_ctx *p = vctx;
+	struct dbk_id cid;
+	int rc = dbk_resolve(t, DBK_T_CUSTOMER, p->ref, &cid, err);
+
+	if (rc != 0)
+		return rc;
+	return dbk_plan_add(t, &cid, p->milestone, p->due, p->owner, p->note,
+	    &p->id, err);
+}
+
+static int
+exec_plan_add(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
+    struct optv *ov)
+{
+	struct plan_ctx p = { 0 };
+	int rc;
+
+	(void)npos;
+	p.ref = pos[0];
+	p.milestone = pos[1];
+	p.due = pos[2];
+	p.owner = opt_get(e, ov, "owner");
+	p.note = opt_get(e, ov, "note");
+	if ((rc = dbk_store_write(c->store, plan_add_txn, &p, &c->err)) != 0)
+		return cli_fail(c, rc);
+	cli_print_added(c, "plan", &p.id, NULL);
+	return 0;
+}
+
+static const struct opt plan_add_opts[] = {
+	{ "owner", "M", 0, "who owns the milestone (default the customer's owner)" },
+	{ "note", "T", 0, "a note" },
+	{ NULL, NULL, 0, NULL }
+};
+
+const struct cmd_entry cmd_plan_add = {
+	"plan", "add", "<customer> <milestone> <due>", 3, 3, plan_add_opts,
+	CMD_STORE,
+	"plan a milestone (first-contact, needs, proposal, negotiation) with a "
+	"date; done when the customer reaches it",
+	"dealbook plan add 20240501 proposal 2024-05-24",
+	exec_plan_add
 };

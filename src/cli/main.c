@@ -24,6 +24,9 @@ extern const struct cmd_entry cmd_deal_add, cmd_deal_list, cmd_payment_add,
 extern const struct cmd_entry cmd_audit, cmd_audit_verify, cmd_backup,
     cmd_doctor, cmd_edit;
 extern const struct cmd_entry cmd_unlock, cmd_lock;
+extern const struct cmd_entry cmd_plan_add;
+extern const struct cmd_entry cmd_goal_set, cmd_goal_list, cmd_review_add,
+    cmd_eval, cmd_eval_run, cmd_eval_list, cmd_eval_show, cmd_eval_verify;
 
 /* The one table, alphabetical by group then verb. */
 const struct cmd_entry *const cli_commands[] = {
@@ -37,6 +40,9 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_deal_add, &cmd_deal_list,
 	&cmd_doctor,
 	&cmd_edit,
+	&cmd_eval_list, &cmd_eval_run, &cmd_eval_show, &cmd_eval_verify,
+	&cmd_eval,
+	&cmd_goal_list, &cmd_goal_set,
 	&cmd_history,
 	&cmd_init,
 	&cmd_lock,
@@ -44,6 +50,8 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_objection_list, &cmd_objection_resolve,
 	&cmd_passwd,
 	&cmd_payment_add, &cmd_payment_list,
+	&cmd_plan_add,
+	&cmd_review_add,
 	&cmd_stage,
 	&cmd_timeline,
 	&cmd_todo,

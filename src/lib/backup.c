@@ -368,6 +368,24 @@ check_records(struct check *c, struct dbk_error *err)
 			dbki_free_plain(have, hn);
 			dbki_buf_free(&want);
 		}
+		if (dbki_fact_fields(r->type) != NULL) {
+			/* The fact index must say what the record says. */
+			struct dbki_buf want;
+			uint8_t *have = NULL;
+			size_t hn = 0;
+			int grc = dbki_fact_get(t, r->type, id.b, &have, &hn, NULL);
+			dbki_buf_init(&want, (size_t)1 << 24);
+			dbki_fact_build(r, &want);
+			if (grc != 0)
+				problem(c, where, NULL, "is missing from the fact "
+				    "index");
+			else if (hn != want.len || (hn > 0 &&
+			    memcmp(have, want.p, hn) != 0))
+				problem(c, where, NULL, "differs from its entry in the "
+				    "fact index");
+			dbki_free_plain(have, hn);
+			dbki_buf_free(&want);
+		}
 		if (r->type == DBK_T_CUSTOMER && !dbk_record_deleted(r) &&
 		    dbk_record_str(r, "code") != NULL) {
 			struct dbk_id found;
@@ -386,6 +404,12 @@ static int
 customer_exists(void *vt, const uint8_t *id)
 {
 	return rec_exists(vt, DBK_T_CUSTOMER, id);
+}
+
+static int
+typed_exists(void *vt, enum dbk_type type, const uint8_t *id)
+{
+	return rec_exists(vt, type, id);
 }
 
 /* Every value of an index or log database decrypts, and what it points
@@ -460,6 +484,16 @@ check_db(struct check *c, enum dbki_db db, struct dbk_error *err)
 				    "do not exist", bad, bad == 1 ? "" : "s");
 			break;
 		}
+		case DBI_FACT: {
+			int bad = dbki_fact_check_block(kb, k.mv_size, pt, n,
+			    typed_exists, t);
+			if (bad < 0)
+				problem(c, where, NULL, "is malformed");
+			else if (bad > 0)
+				problem(c, where, NULL, "holds %d fact%s of records "
+				    "that do not exist", bad, bad == 1 ? "" : "s");
+			break;
+		}
 		case DBI_HIST:
 			if (k.mv_size != 25 || !rec_exists(t, (enum dbk_type)kb[0],
 			    kb + 1))
@@ -485,7 +519,7 @@ check_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
 	struct check *c = vctx;
 	static const enum dbki_db dbs[] = { DBI_META, DBI_IDS, DBI_CHILD,
-		DBI_CODES, DBI_HIST, DBI_CHANGES, DBI_CSUM };
+		DBI_CODES, DBI_HIST, DBI_CHANGES, DBI_CSUM, DBI_FACT };
 	struct dbk_error aerr = { 0 };
 	uint64_t bad = 0;
 	int rc;

@@ -842,6 +842,8 @@ dbk_event_time(const struct dbk_record *r)
 		return date_time(dbk_record_str(r, "signed"));
 	case DBK_T_PAYMENT:
 		return date_time(dbk_record_str(r, "at"));
+	case DBK_T_PLAN:
+		return date_time(dbk_record_str(r, "due"));
 	default:
 		return str_i64(dbk_record_str(r, "created"), 0);
 	}
@@ -890,7 +892,7 @@ dbk_timeline(struct dbk_txn *t, const struct dbk_id *cid, struct dbk_list *out,
 {
 	static const enum dbk_type kinds[] = {
 		DBK_T_INTERACTION, DBK_T_OBJECTION, DBK_T_COMPETITOR, DBK_T_STAGE,
-		DBK_T_DEAL, DBK_T_PAYMENT,
+		DBK_T_DEAL, DBK_T_PAYMENT, DBK_T_PLAN,
 	};
 	struct dbk_record *c = NULL;
 	struct collect cc = { t, out, err, 0 };
@@ -1020,3 +1022,172 @@ dbk_customer_row_probability(const struct dbk_customer_row *row)
 	return default_prob[st];
 }
 
+
+/* ---- follow-up plan milestones ---- */
+
+static const struct {
+	const char *key, *zh;
+	int stage;		/* reached: done; -1: the first interaction */
+} milestones[] = {
+	{ "first-contact", "首次接觸", -1 },
+	{ "needs", "需求挖掘", DBK_STAGE_INTENT },
+	{ "proposal", "方案", DBK_STAGE_PROPOSAL },
+	{ "negotiation", "談判", DBK_STAGE_NEGOTIATION },
+};
+#define NMILESTONES (sizeof milestones / sizeof milestones[0])
+
+const char *
+dbk_milestone_choices(void)
+{
+	return "first-contact, needs, proposal, negotiation (首次接觸, 需求挖掘, "
+	    "方案, 談判)";
+}
+
+static int
+milestone_find(const char *s)
+{
+	for (size_t i = 0; i < NMILESTONES; i++)
+		if (strcmp(s, milestones[i].key) == 0 ||
+		    strcmp(s, milestones[i].zh) == 0)
+			return (int)i;
+	/* Simplified forms and the stage names themselves. */
+	if (strcmp(s, "首次接触") == 0)
+		return 0;
+	if (strcmp(s, "谈判") == 0)
+		return 3;
+	return -1;
+}
+
+int
+dbk_plan_add(struct dbk_txn *t, const struct dbk_id *cid,
+    const char *milestone, const char *due, const char *owner,
+    const char *note, struct dbk_id *out, struct dbk_error *err)
+{
+	struct dbk_record *c = NULL;
+	char hex[DBK_ID_HEX];
+	struct dbk_field f[5];
+	size_t n = 0;
+	int m, rc;
+
+	if ((m = milestone_find(milestone)) < 0)
+		return dbki_error_set(err, DBK_EINVAL, "invalid milestone '%s' "
+		    "(expected %s)", milestone, dbk_milestone_choices());
+	if ((rc = load_customer(t, cid, &c, err)) != 0)
+		return rc;
+	if (owner == NULL || *owner == '\0')
+		owner = dbk_record_str(c, "owner");
+	dbk_id_format(cid, hex);
+	f[n].name = "customer";
+	f[n++].value = hex;
+	f[n].name = "milestone";
+	f[n++].value = milestones[m].key;
+	f[n].name = "due";
+	f[n++].value = due;
+	if (owner != NULL) {
+		f[n].name = "owner";
+		f[n++].value = owner;
+	}
+	if (note != NULL && *note != '\0') {
+		f[n].name = "note";
+		f[n++].value = note;
+	}
+	rc = dbk_record_create(t, DBK_T_PLAN, f, n, out, err);
+	dbk_record_free(c);
+	return rc;
+}
+
+struct reach {
+	int want;		/* stage, or -1 for any interaction */
+	int found;
+};
+
+static int
+reach_cb(struct dbk_record *r, void *vctx)
+{
+	struct reach *q = vctx;
+	enum dbk_stage st;
+	const char *s;
+
+	if (q->want < 0) {
+		q->found = 1;
+		return 1;
+	}
+	s = dbk_record_str(r, "stage");
+	if (s != NULL && dbk_parse_stage(s, &st) == 0 && st != DBK_STAGE_LOST &&
+	    (int)st >= q->want) {
+		q->found = 1;
+		return 1;
+	}
+	return 0;
+}
+
+int
+dbk_plan_done(struct dbk_txn *t, const struct dbk_record *plan, int *done,
+    struct dbk_error *err)
+{
+	const char *ms = dbk_record_str(plan, "milestone");
+	const char *cs = dbk_record_str(plan, "customer");
+	struct reach q = { 0, 0 };
+	struct dbk_id cid;
+	int m, rc;
+
+	*done = 0;
+	if (ms == NULL || (m = milestone_find(ms)) < 0 || cs == NULL ||
+	    dbk_id_parse(cs, &cid) != 0)
+		return dbki_error_set(err, DBK_EINTEGRITY,
+		    "a plan milestone is malformed");
+	q.want = milestones[m].stage;
+	/* Reached once is done, whatever came after (a backward move or a
+	 * loss does not undo a proposal that was made). */
+	rc = dbk_record_children(t, &cid, q.want < 0 ? DBK_T_INTERACTION :
+	    DBK_T_STAGE, reach_cb, &q, err);
+	if (rc < 0)
+		return rc;
+	*done = q.found;
+	return 0;
+}
+
+static int
+plan_open_cb(struct dbk_record *r, void *vctx)
+{
+	struct collect *c = vctx;
+	int done;
+	int rc = dbk_plan_done(c->t, r, &done, c->err);
+
+	if (rc != 0)
+		return rc;
+	return done ? 0 : collect_cb(r, vctx);
+}
+
+int
+dbk_plan_open(struct dbk_txn *t, struct dbk_list *out, struct dbk_error *err)
+{
+	struct collect cc = { t, out, err, 0 };
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = dbk_record_foreach(t, DBK_T_PLAN, plan_open_cb, &cc,
+	    err)) != 0) {
+		dbk_list_free(out);
+		return rc;
+	}
+	/* Only customers still in play. */
+	for (size_t i = 0; i < out->n; ) {
+		const char *cs = dbk_record_str(out->r[i], "customer");
+		struct dbk_record *c = NULL;
+		struct dbk_id cid;
+		int keep = cs != NULL && dbk_id_parse(cs, &cid) == 0 &&
+		    load_customer(t, &cid, &c, err) == 0 && dbk_customer_open(c);
+		dbk_error_clear(err);
+		dbk_record_free(c);
+		if (keep) {
+			i++;
+			continue;
+		}
+		dbk_record_free(out->r[i]);
+		out->r[i] = out->r[--out->n];
+	}
+	if (out->n > 1)
+		qsort(out->r, out->n, sizeof *out->r, event_cmp);
+	return 0;
+}

@@ -681,7 +681,7 @@ log_change(struct dbk_txn *t, const uint8_t k[17], struct dbk_error *err)
 const char *const dbki_summary_fields[DBKI_NSUMMARY] = {
 	"code", "name", "industry", "stage", "owner", "last_contact",
 	"next_due", "probability", "stage_at", "created", "lead_at",
-	"expected", "_del",
+	"expected", "_del", "priority",
 };
 
 void
@@ -689,6 +689,53 @@ dbki_summary_build(const struct dbk_record *r, struct dbki_buf *b)
 {
 	for (size_t i = 0; i < DBKI_NSUMMARY; i++) {
 		long at = field_find(r, dbki_summary_fields[i]);
+		const char *v = NULL;
+		if (at >= 0)
+			v = r->f[at].sealed ? r->f[at].sealed : r->f[at].value;
+		if (i)
+			dbki_buf_addc(b, '\x1f');
+		if (v != NULL)
+			dbki_buf_adds(b, v);
+	}
+}
+
+const char *const *
+dbki_fact_fields(enum dbk_type t)
+{
+	static const char *const interaction[DBKI_NFACT] = { "customer", "at",
+		"late", "channel", "due", "_del" };
+	static const char *const stage[DBKI_NFACT] = { "customer", "at", "from",
+		"stage", "checks", "_del" };
+	static const char *const deal[DBKI_NFACT] = { "customer", "signed",
+		"amount", "_del", NULL, NULL };
+	static const char *const payment[DBKI_NFACT] = { "customer", "deal",
+		"at", "amount", "_del", NULL };
+	static const char *const objection[DBKI_NFACT] = { "customer", "at",
+		"created", "resolved", "resolved_at", "_del" };
+
+	switch (t) {
+	case DBK_T_INTERACTION:
+		return interaction;
+	case DBK_T_STAGE:
+		return stage;
+	case DBK_T_DEAL:
+		return deal;
+	case DBK_T_PAYMENT:
+		return payment;
+	case DBK_T_OBJECTION:
+		return objection;
+	default:
+		return NULL;
+	}
+}
+
+void
+dbki_fact_build(const struct dbk_record *r, struct dbki_buf *b)
+{
+	const char *const *fields = dbki_fact_fields(r->type);
+
+	for (size_t i = 0; fields != NULL && i < DBKI_NFACT && fields[i]; i++) {
+		long at = field_find(r, fields[i]);
 		const char *v = NULL;
 		if (at >= 0)
 			v = r->f[at].sealed ? r->f[at].sealed : r->f[at].value;
@@ -718,6 +765,8 @@ record_put(struct dbk_txn *t, const struct dbk_record *r, struct dbk_error *err)
 		rc = log_change(t, k, err);
 	if (rc == 0 && r->type == DBK_T_CUSTOMER)
 		rc = dbki_summary_put(t, r, err);
+	if (rc == 0 && dbki_fact_fields(r->type) != NULL)
+		rc = dbki_fact_put(t, r, err);
 	return rc;
 }
 

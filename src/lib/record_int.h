@@ -24,7 +24,7 @@ struct dbk_record {
 	size_t nreps;
 };
 
-#define DBKI_NSUMMARY 13
+#define DBKI_NSUMMARY 14
 extern const char *const dbki_summary_fields[DBKI_NSUMMARY];
 /* A customer's list summary from its record (record.c), and the list
  * index that holds them (summary.c). */
@@ -39,6 +39,34 @@ int dbki_summary_get(struct dbk_txn *t, const uint8_t id[16], uint8_t **bytes,
 int dbki_summary_check_block(const uint8_t *key, size_t klen,
     const uint8_t *p, size_t n, int (*exists)(void *, const uint8_t *),
     void *ctx);
+
+/*
+ * The fact index (DBI_FACT): what the effect review reads of each
+ * interaction, stage change, deal, payment and objection, the fields
+ * dbki_fact_fields names joined by 0x1f (sensitive ones sealed), in
+ * blocks per kind like the customer list.  A removed record keeps its
+ * entry with _del set.
+ */
+#define DBKI_NFACT 6
+/* The fields of type t's facts, NULL-padded; NULL when t has none. */
+const char *const *dbki_fact_fields(enum dbk_type t);
+void dbki_fact_build(const struct dbk_record *r, struct dbki_buf *b);
+int dbki_fact_put(struct dbk_txn *t, const struct dbk_record *r,
+    struct dbk_error *err) DBK_WUR;
+int dbki_fact_get(struct dbk_txn *t, enum dbk_type type, const uint8_t id[16],
+    uint8_t **bytes, size_t *len, struct dbk_error *err) DBK_WUR;
+/* Walk type's facts in id order; parts are the fields (NULL when empty),
+ * borrowed until fn returns; a non-zero return from fn stops the walk. */
+typedef int (*dbki_fact_fn)(const uint8_t id[16], const char *const *parts,
+    void *ctx);
+int dbki_fact_walk(struct dbk_txn *t, enum dbk_type type, dbki_fact_fn fn,
+    void *ctx, struct dbk_error *err) DBK_WUR;
+int dbki_fact_check_block(const uint8_t *key, size_t klen, const uint8_t *p,
+    size_t n, int (*exists)(void *, enum dbk_type, const uint8_t *),
+    void *ctx);
+/* Fill DBI_FACT from the records and rewrite every customer summary (a
+ * store made before the fact index and the summaries' priority). */
+int dbki_fact_rebuild(struct dbk_txn *t, struct dbk_error *err) DBK_WUR;
 
 void dbki_id_new(struct dbk_store *s, struct dbk_id *id);
 const char *dbki_replica_member(struct dbk_store *s, const uint8_t rep[8]);

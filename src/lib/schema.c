@@ -135,6 +135,53 @@ static const struct dbk_fielddef payment_fields[] = {
 	{ "deal", DBK_K_REF, R, "deal", "合同" },
 };
 
+/* A goal of the effect review: a target for one indicator, period and
+ * scope (member absent: the team).  target/benchmark are integers in the
+ * indicator's unit (eval.h, dbk_metric_unit). */
+static const struct dbk_fielddef goal_fields[] = {
+	COMMON,
+	{ "benchmark", DBK_K_TEXT, 0, "benchmark", "參考基準" },
+	{ "member", DBK_K_TEXT, 0, "member", "成員" },
+	{ "metric", DBK_K_TEXT, R, "indicator", "指標" },
+	{ "period", DBK_K_TEXT, R, "period", "評估周期" },
+	{ "target", DBK_K_TEXT, R, "target", "目標" },
+};
+
+/* The evaluation table's text columns for a period and scope. */
+static const struct dbk_fielddef review_fields[] = {
+	COMMON,
+	{ "action", DBK_K_TEXT, 0, "improvement actions", "優化措施" },
+	{ "member", DBK_K_TEXT, 0, "member", "成員" },
+	{ "period", DBK_K_TEXT, R, "period", "評估周期" },
+	{ "problem", DBK_K_TEXT, 0, "problems", "待改進問題" },
+	{ "success", DBK_K_TEXT, 0, "what worked", "成功經驗" },
+};
+
+/* A customer's follow-up plan milestone: done when its stage is reached. */
+static const struct dbk_fielddef plan_fields[] = {
+	COMMON,
+	{ "customer", DBK_K_REF, R, "customer", "客戶" },
+	{ "due", DBK_K_DATE, R, "due", "計劃日期" },
+	{ "milestone", DBK_K_TEXT, R, "milestone", "里程碑" },
+	{ "note", DBK_K_TEXT, 0, "note", "備註" },
+	{ "owner", DBK_K_TEXT, 0, "owner", "負責人" },
+};
+
+/* An audited evaluation run (eval.c): every field is covered by the
+ * signature, which is made over them all but itself. */
+static const struct dbk_fielddef evalrun_fields[] = {
+	COMMON,
+	{ "by_scope", DBK_K_TEXT, Y, "scope", "評估維度" },
+	{ "digest", DBK_K_TEXT, Y, "input digest", "輸入摘要" },
+	{ "inputs", DBK_K_TEXT, Y, "inputs", "輸入記錄" },
+	{ "metrics_version", DBK_K_TEXT, Y, "metric definitions", "指標定義版本" },
+	{ "params", DBK_K_TEXT, Y, "parameters", "參數" },
+	{ "period", DBK_K_TEXT, Y, "period", "評估周期" },
+	{ "results", DBK_K_TEXT, Y, "results", "結果" },
+	{ "sig", DBK_K_TEXT, Y, "signature", "簽名" },
+	{ "signer", DBK_K_TEXT, Y, "signed by", "簽名人" },
+};
+
 static const struct dbk_fielddef generic_fields[] = {
 	COMMON,
 };
@@ -163,10 +210,10 @@ static const struct {
 	[DBK_T_STAGE] = { "stage", stage_fields, N(stage_fields), "customer" },
 	[DBK_T_DEAL] = { "deal", deal_fields, N(deal_fields), "customer" },
 	[DBK_T_PAYMENT] = { "payment", payment_fields, N(payment_fields), "customer" },
-	[DBK_T_GOAL] = { "goal", generic_fields, N(generic_fields), NULL },
-	[DBK_T_REVIEW] = { "review", generic_fields, N(generic_fields), NULL },
-	[DBK_T_PLAN] = { "plan", generic_fields, N(generic_fields), NULL },
-	[DBK_T_EVALRUN] = { "evalrun", generic_fields, N(generic_fields), NULL },
+	[DBK_T_GOAL] = { "goal", goal_fields, N(goal_fields), NULL },
+	[DBK_T_REVIEW] = { "review", review_fields, N(review_fields), NULL },
+	[DBK_T_PLAN] = { "plan", plan_fields, N(plan_fields), "customer" },
+	[DBK_T_EVALRUN] = { "evalrun", evalrun_fields, N(evalrun_fields), NULL },
 	[DBK_T_FIELDDEF] = { "fielddef", generic_fields, N(generic_fields), NULL },
 	[DBK_T_MEMBER] = { "member", generic_fields, N(generic_fields), NULL },
 };

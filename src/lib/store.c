@@ -20,10 +20,11 @@
 #include <cjson/cJSON.h>
 
 #include "internal.h"
+#include "record_int.h"
 
 const char *const dbki_db_names[DBI_COUNT] = {
 	"meta", "rec", "child", "ids", "codes", "hist", "changes", "audit",
-	"csum"
+	"csum", "fact"
 };
 
 /* The plaintext header: the only value not under the DEK. */
@@ -364,6 +365,12 @@ env_open(struct dbk_store *s, int create, struct dbk_error *err)
 	for (int i = 0; i < DBI_COUNT; i++) {
 		mrc = mdb_dbi_open(txn, dbki_db_names[i], create ? MDB_CREATE : 0,
 		    &s->dbi[i]);
+		if (mrc == MDB_NOTFOUND && i == DBI_FACT) {
+			/* A store from before the fact index: made below and
+			 * filled once the key is at hand (dbki_store_open). */
+			s->fact_rebuild = 1;
+			continue;
+		}
 		if (mrc == MDB_NOTFOUND) {
 			mdb_txn_abort(txn);
 			return dbki_error_set(err, DBK_EFORMAT,
@@ -377,7 +384,25 @@ env_open(struct dbk_store *s, int create, struct dbk_error *err)
 	}
 	if ((mrc = mdb_txn_commit(txn)) != 0)
 		return dbki_error_lmdb(err, mrc, "opening the databases");
+	if (s->fact_rebuild) {
+		if ((mrc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+			return dbki_error_lmdb(err, mrc, "starting a transaction");
+		if ((mrc = mdb_dbi_open(txn, dbki_db_names[DBI_FACT], MDB_CREATE,
+		    &s->dbi[DBI_FACT])) != 0) {
+			mdb_txn_abort(txn);
+			return dbki_error_lmdb(err, mrc, "adding the fact index");
+		}
+		if ((mrc = mdb_txn_commit(txn)) != 0)
+			return dbki_error_lmdb(err, mrc, "adding the fact index");
+	}
 	return 0;
+}
+
+static int
+fact_rebuild_txn(struct dbk_txn *t, void *ctx, struct dbk_error *err)
+{
+	(void)ctx;
+	return dbki_fact_rebuild(t, err);
 }
 
 static void
@@ -920,6 +945,10 @@ dbki_store_open(const char *path, const char *pass, size_t passlen,
 	}
 	s->guarded = 1;
 	dbki_keys_close(s);
+	if (s->fact_rebuild &&
+	    (rc = dbk_store_write(s, fact_rebuild_txn, NULL, err)) != 0)
+		goto out;
+	s->fact_rebuild = 0;
 	if (remote_fs(s->path))
 		s->warnings |= DBK_W_REMOTE_FS;
 	*out = s;

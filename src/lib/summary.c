@@ -61,29 +61,76 @@ add_entry(struct dbki_buf *b, const uint8_t *id, const void *bytes, size_t len)
 	dbki_buf_add(b, bytes, len);
 }
 
-/* The block that holds (or would hold) `id`: its key copied to key[16]
- * and its plaintext.  DBK_ENOTFOUND when there are no blocks yet. */
+/*
+ * A space of blocks: the customer list (DBI_CSUM, key = first id) or one
+ * kind of fact (DBI_FACT, key = kind byte || first id).
+ */
+struct space {
+	enum dbki_db db;
+	int has_pre;
+	uint8_t pre;
+};
+
+static const struct space csum_space = { DBI_CSUM, 0, 0 };
+
+static size_t
+key_len(const struct space *sp)
+{
+	return 16 + (sp->has_pre ? 1 : 0);
+}
+
+static void
+make_key(const struct space *sp, const uint8_t id[16], uint8_t *k)
+{
+	size_t o = 0;
+
+	if (sp->has_pre)
+		k[o++] = sp->pre;
+	memcpy(k + o, id, 16);
+}
+
 static int
-find_block(struct dbk_txn *t, const uint8_t id[16], uint8_t key[16],
-    uint8_t **plain, size_t *pn, struct dbk_error *err)
+in_space(const struct space *sp, const MDB_val *k)
+{
+	return k->mv_size == key_len(sp) &&
+	    (!sp->has_pre || ((const uint8_t *)k->mv_data)[0] == sp->pre);
+}
+
+/* The block that holds (or would hold) `id`: its first id copied to
+ * first[16] and its plaintext.  DBK_ENOTFOUND when the space has no
+ * blocks yet. */
+static int
+find_block(struct dbk_txn *t, const struct space *sp, const uint8_t id[16],
+    uint8_t first[16], uint8_t **plain, size_t *pn, struct dbk_error *err)
 {
 	MDB_cursor *c = NULL;
-	MDB_val k = { 16, (void *)id }, v;
+	uint8_t want[17], lo[17];
+	MDB_val k = { key_len(sp), want }, v;
 	int mrc, rc;
 
 	*plain = NULL;
 	*pn = 0;
-	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[DBI_CSUM], &c)) != 0)
+	make_key(sp, id, want);
+	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[sp->db], &c)) != 0)
 		return dbki_error_lmdb(err, mrc, "opening a cursor");
 	mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	if (mrc == 0 && k.mv_size == 16 && memcmp(k.mv_data, id, 16) == 0) {
+	if (mrc == 0 && in_space(sp, &k) &&
+	    memcmp(k.mv_data, want, key_len(sp)) == 0) {
 		/* The block starts with this very id. */
 	} else {
 		/* The block before: its first id is smaller. */
 		mrc = mrc == MDB_NOTFOUND ? mdb_cursor_get(c, &k, &v, MDB_LAST) :
 		    mrc == 0 ? mdb_cursor_get(c, &k, &v, MDB_PREV) : mrc;
-		if (mrc == MDB_NOTFOUND) /* smaller than every block: the first */
-			mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+		if (mrc == MDB_NOTFOUND || (mrc == 0 && !in_space(sp, &k))) {
+			/* Smaller than every block of the space: the first. */
+			memset(lo, 0, sizeof lo);
+			make_key(sp, lo, lo);
+			k.mv_size = key_len(sp);
+			k.mv_data = lo;
+			mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+			if (mrc == 0 && !in_space(sp, &k))
+				mrc = MDB_NOTFOUND;
+		}
 	}
 	if (mrc == MDB_NOTFOUND) {
 		mdb_cursor_close(c);
@@ -91,35 +138,35 @@ find_block(struct dbk_txn *t, const uint8_t id[16], uint8_t key[16],
 	}
 	if (mrc != 0) {
 		mdb_cursor_close(c);
-		return dbki_error_lmdb(err, mrc, "finding a list block");
+		return dbki_error_lmdb(err, mrc, "finding an index block");
 	}
-	if (k.mv_size != 16) {
+	if (!in_space(sp, &k)) {
 		mdb_cursor_close(c);
 		return dbki_error_set(err, DBK_EINTEGRITY,
-		    "the customer list index is malformed");
+		    "the %s index is malformed", dbki_db_names[sp->db]);
 	}
-	memcpy(key, k.mv_data, 16);
-	rc = dbki_open_value(t, DBI_CSUM, &k, &v, plain, pn, err);
+	memcpy(first, (const uint8_t *)k.mv_data + (sp->has_pre ? 1 : 0), 16);
+	rc = dbki_open_value(t, sp->db, &k, &v, plain, pn, err);
 	mdb_cursor_close(c);
 	return rc;
 }
 
-int
-dbki_summary_put(struct dbk_txn *t, const struct dbk_record *r,
-    struct dbk_error *err)
+/* Put (or replace) id's entry in its block; past BLOCK_MAX the block
+ * splits in two halves. */
+static int
+block_put(struct dbk_txn *t, const struct space *sp, const uint8_t id[16],
+    const struct dbki_buf *sum, struct dbk_error *err)
 {
 	struct entry e[BLOCK_MAX + 2];
-	struct dbki_buf sum, out[2];
-	uint8_t key[16], *plain = NULL, first[2][16];
+	struct dbki_buf out[2];
+	uint8_t key[16], *plain = NULL, first[2][16], k[17];
 	size_t pn = 0, nb = 1;
 	long n = 0;
 	int rc, have;
 
-	dbki_buf_init(&sum, (size_t)1 << 21);
 	dbki_buf_init(&out[0], (size_t)1 << 24);
 	dbki_buf_init(&out[1], (size_t)1 << 24);
-	dbki_summary_build(r, &sum);
-	rc = find_block(t, r->id.b, key, &plain, &pn, err);
+	rc = find_block(t, sp, id, key, &plain, &pn, err);
 	have = rc == 0;
 	if (rc == DBK_ENOTFOUND)
 		rc = 0;
@@ -127,32 +174,29 @@ dbki_summary_put(struct dbk_txn *t, const struct dbk_record *r,
 		goto out;
 	if (have && (n = parse_block(plain, pn, e, BLOCK_MAX + 1)) < 0) {
 		rc = dbki_error_set(err, DBK_EINTEGRITY,
-		    "a customer list block is malformed");
+		    "a block of the %s index is malformed", dbki_db_names[sp->db]);
 		goto out;
 	}
 	{
-		/* The block's entries with this customer's in its place; past
-		 * BLOCK_MAX the block splits in two halves. */
+		/* The block's entries with this one in its place. */
 		struct entry all[BLOCK_MAX + 2];
+		const uint8_t *mine = (const uint8_t *)(sum->p ? sum->p : "");
 		size_t m = 0, placed = 0, half;
 		for (long i = 0; i < n; i++) {
-			int c = memcmp(e[i].id, r->id.b, 16);
+			int c = memcmp(e[i].id, id, 16);
 			if (c > 0 && !placed) {
-				all[m++] = (struct entry){ r->id.b,
-				    (const uint8_t *)(sum.p ? sum.p : ""), sum.len };
+				all[m++] = (struct entry){ id, mine, sum->len };
 				placed = 1;
 			}
 			if (c == 0) {
-				all[m++] = (struct entry){ r->id.b,
-				    (const uint8_t *)(sum.p ? sum.p : ""), sum.len };
+				all[m++] = (struct entry){ id, mine, sum->len };
 				placed = 1;
 			} else {
 				all[m++] = e[i];
 			}
 		}
 		if (!placed)
-			all[m++] = (struct entry){ r->id.b,
-			    (const uint8_t *)(sum.p ? sum.p : ""), sum.len };
+			all[m++] = (struct entry){ id, mine, sum->len };
 		half = m > BLOCK_MAX ? m / 2 : m;
 		nb = m > BLOCK_MAX ? 2 : 1;
 		for (size_t i = 0; i < m; i++)
@@ -162,34 +206,51 @@ dbki_summary_put(struct dbk_txn *t, const struct dbk_record *r,
 		if (nb == 2)
 			memcpy(first[1], all[half].id, 16);
 	}
-	if (sum.oom || out[0].oom || out[1].oom) {
+	if (sum->oom || out[0].oom || out[1].oom) {
 		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
 		goto out;
 	}
 	/* A new first entry renames the block. */
-	if (have && memcmp(key, first[0], 16) != 0 &&
-	    (rc = dbki_del(t, DBI_CSUM, key, 16, err)) != 0)
-		goto out;
-	for (size_t i = 0; i < nb && rc == 0; i++)
-		rc = dbki_put(t, DBI_CSUM, first[i], 16, out[i].p, out[i].len, 0,
+	if (have && memcmp(key, first[0], 16) != 0) {
+		make_key(sp, key, k);
+		if ((rc = dbki_del(t, sp->db, k, key_len(sp), err)) != 0)
+			goto out;
+	}
+	for (size_t i = 0; i < nb && rc == 0; i++) {
+		make_key(sp, first[i], k);
+		rc = dbki_put(t, sp->db, k, key_len(sp), out[i].p, out[i].len, 0,
 		    err);
+	}
 out:
 	dbki_free_plain(plain, pn);
-	dbki_buf_free(&sum);
 	dbki_buf_free(&out[0]);
 	dbki_buf_free(&out[1]);
 	return rc;
 }
 
 int
-dbki_summary_get(struct dbk_txn *t, const uint8_t id[16], uint8_t **bytes,
-    size_t *len, struct dbk_error *err)
+dbki_summary_put(struct dbk_txn *t, const struct dbk_record *r,
+    struct dbk_error *err)
+{
+	struct dbki_buf sum;
+	int rc;
+
+	dbki_buf_init(&sum, (size_t)1 << 21);
+	dbki_summary_build(r, &sum);
+	rc = block_put(t, &csum_space, r->id.b, &sum, err);
+	dbki_buf_free(&sum);
+	return rc;
+}
+
+static int
+block_get(struct dbk_txn *t, const struct space *sp, const uint8_t id[16],
+    uint8_t **bytes, size_t *len, struct dbk_error *err)
 {
 	struct entry e[BLOCK_MAX + 1];
 	uint8_t key[16], *plain = NULL;
 	size_t pn = 0;
 	long n;
-	int rc = find_block(t, id, key, &plain, &pn, err);
+	int rc = find_block(t, sp, id, key, &plain, &pn, err);
 
 	*bytes = NULL;
 	*len = 0;
@@ -198,7 +259,7 @@ dbki_summary_get(struct dbk_txn *t, const uint8_t id[16], uint8_t **bytes,
 	if ((n = parse_block(plain, pn, e, BLOCK_MAX + 1)) < 0) {
 		dbki_free_plain(plain, pn);
 		return dbki_error_set(err, DBK_EINTEGRITY,
-		    "a customer list block is malformed");
+		    "a block of the %s index is malformed", dbki_db_names[sp->db]);
 	}
 	rc = DBK_ENOTFOUND;
 	for (long i = 0; i < n; i++) {
@@ -215,6 +276,13 @@ dbki_summary_get(struct dbk_txn *t, const uint8_t id[16], uint8_t **bytes,
 	}
 	dbki_free_plain(plain, pn);
 	return rc;
+}
+
+int
+dbki_summary_get(struct dbk_txn *t, const uint8_t id[16], uint8_t **bytes,
+    size_t *len, struct dbk_error *err)
+{
+	return block_get(t, &csum_space, id, bytes, len, err);
 }
 
 int
@@ -296,11 +364,15 @@ dbk_customer_rows_ex(struct dbk_txn *t, unsigned flags,
 					part[np++] = q;
 				}
 			}
-			if (np != DBKI_NSUMMARY) {
+			/* Entries written before priority was summarised have
+			 * one part less. */
+			if (np < DBKI_NSUMMARY - 1) {
 				rc = dbki_error_set(err, DBK_EINTEGRITY,
 				    "a customer summary is malformed");
 				break;
 			}
+			for (size_t j = np; j < DBKI_NSUMMARY; j++)
+				part[j] = "";
 			for (size_t j = 0; j < DBKI_NSUMMARY; j++)
 				if (part[j][0] == '\0')
 					part[j] = NULL;
@@ -324,6 +396,7 @@ dbk_customer_rows_ex(struct dbk_txn *t, unsigned flags,
 			row.stage_at = part[8];
 			row.created = part[9];
 			row.lead_at = part[10];
+			row.priority = part[13];
 			row.expected_state = DBK_FS_PLAIN;
 			if (part[11] != NULL) {
 				row.expected_state = DBK_FS_RESTRICTED;
@@ -351,6 +424,172 @@ dbk_customer_rows_ex(struct dbk_txn *t, unsigned flags,
 	}
 	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
 		rc = dbki_error_lmdb(err, mrc, "walking customers");
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/* ---- the fact index ---- */
+
+static struct space
+fact_space(enum dbk_type type)
+{
+	struct space sp = { DBI_FACT, 1, (uint8_t)type };
+
+	return sp;
+}
+
+int
+dbki_fact_put(struct dbk_txn *t, const struct dbk_record *r,
+    struct dbk_error *err)
+{
+	struct space sp = fact_space(r->type);
+	struct dbki_buf b;
+	int rc;
+
+	dbki_buf_init(&b, (size_t)1 << 20);
+	dbki_fact_build(r, &b);
+	rc = block_put(t, &sp, r->id.b, &b, err);
+	dbki_buf_free(&b);
+	return rc;
+}
+
+int
+dbki_fact_get(struct dbk_txn *t, enum dbk_type type, const uint8_t id[16],
+    uint8_t **bytes, size_t *len, struct dbk_error *err)
+{
+	struct space sp = fact_space(type);
+
+	return block_get(t, &sp, id, bytes, len, err);
+}
+
+int
+dbki_fact_walk(struct dbk_txn *t, enum dbk_type type, dbki_fact_fn fn,
+    void *ctx, struct dbk_error *err)
+{
+	const char *const *fields = dbki_fact_fields(type);
+	size_t nf = 0;
+	MDB_cursor *c = NULL;
+	uint8_t lo[17] = { (uint8_t)type };
+	MDB_val k = { 17, lo }, v;
+	int mrc, rc = 0;
+
+	while (fields != NULL && nf < DBKI_NFACT && fields[nf] != NULL)
+		nf++;
+	if (nf == 0)
+		return dbki_error_set(err, DBK_EINVAL, "no facts for this type");
+	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[DBI_FACT], &c)) != 0)
+		return dbki_error_lmdb(err, mrc, "opening a cursor");
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	    mrc == 0 && rc == 0 && k.mv_size == 17 &&
+	    ((const uint8_t *)k.mv_data)[0] == (uint8_t)type;
+	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct entry e[BLOCK_MAX + 1];
+		uint8_t *plain = NULL;
+		size_t pn = 0;
+		long n;
+
+		if ((rc = dbki_open_value(t, DBI_FACT, &k, &v, &plain, &pn,
+		    err)) != 0)
+			break;
+		if ((n = parse_block(plain, pn, e, BLOCK_MAX + 1)) < 0) {
+			dbki_free_plain(plain, pn);
+			rc = dbki_error_set(err, DBK_EINTEGRITY,
+			    "a block of the fact index is malformed");
+			break;
+		}
+		for (long i = 0; i < n && rc == 0; i++) {
+			const char *part[DBKI_NFACT + 1];
+			char *p = (char *)e[i].bytes, *q = p, *end, *sep;
+			size_t np = 0;
+			uint8_t saved;
+			uint8_t id[16];
+
+			/* Cut in place, as the customer list does. */
+			memcpy(id, e[i].id, 16);
+			end = p + e[i].len;
+			saved = (uint8_t)*end;
+			*end = '\0';
+			part[np++] = p;
+			while (np < nf && (sep = memchr(q, 0x1f,
+			    (size_t)(end - q))) != NULL) {
+				*sep = '\0';
+				q = sep + 1;
+				part[np++] = q;
+			}
+			if (np != nf) {
+				*end = (char)saved;
+				rc = dbki_error_set(err, DBK_EINTEGRITY,
+				    "a fact in the fact index is malformed");
+				break;
+			}
+			for (size_t j = 0; j < np; j++)
+				if (part[j][0] == '\0')
+					part[j] = NULL;
+			part[np] = NULL;
+			rc = fn(id, part, ctx);
+			*end = (char)saved;
+		}
+		dbki_free_plain(plain, pn);
+	}
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = dbki_error_lmdb(err, mrc, "walking facts");
+	mdb_cursor_close(c);
+	return rc;
+}
+
+int
+dbki_fact_check_block(const uint8_t *key, size_t klen, const uint8_t *p,
+    size_t n, int (*exists)(void *, enum dbk_type, const uint8_t *),
+    void *ctx)
+{
+	struct entry e[BLOCK_MAX + 1];
+	long k;
+	int bad = 0;
+
+	if (klen != 17 || dbki_fact_fields((enum dbk_type)key[0]) == NULL ||
+	    (k = parse_block(p, n, e, BLOCK_MAX + 1)) <= 0 || k > BLOCK_MAX ||
+	    memcmp(key + 1, e[0].id, 16) != 0)
+		return -1;
+	for (long i = 0; i < k; i++)
+		if (!exists(ctx, (enum dbk_type)key[0], e[i].id))
+			bad++;
+	return bad;
+}
+
+int
+dbki_fact_rebuild(struct dbk_txn *t, struct dbk_error *err)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	int mrc, rc = 0;
+
+	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[DBI_REC], &c)) != 0)
+		return dbki_error_lmdb(err, mrc, "opening a cursor");
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0 && rc == 0;
+	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *kb = k.mv_data;
+		struct dbk_record *r = NULL;
+		struct dbk_id id;
+		uint8_t *pt = NULL;
+		size_t pn = 0;
+
+		/* Customers too: their summaries gained a field with it. */
+		if (k.mv_size != 17 || (kb[0] != DBK_T_CUSTOMER &&
+		    dbki_fact_fields((enum dbk_type)kb[0]) == NULL))
+			continue;
+		memcpy(id.b, kb + 1, 16);
+		if ((rc = dbki_open_value(t, DBI_REC, &k, &v, &pt, &pn, err)) != 0)
+			break;
+		rc = dbki_record_decode(t->s, (enum dbk_type)kb[0], &id,
+		    (const char *)pt, pn, 0, &r, err);
+		dbki_free_plain(pt, pn);
+		if (rc == 0)
+			rc = r->type == DBK_T_CUSTOMER ? dbki_summary_put(t, r, err) :
+			    dbki_fact_put(t, r, err);
+		dbk_record_free(r);
+	}
+	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
+		rc = dbki_error_lmdb(err, mrc, "walking records");
 	mdb_cursor_close(c);
 	return rc;
 }

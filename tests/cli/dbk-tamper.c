@@ -42,6 +42,12 @@
  *       layer fails.
  *   rec-rawflip DIR PASSFILE IDHEX
  *       flip one byte of the record's raw ciphertext.
+ *   rec-set DIR PASSFILE IDHEX FIELD=VALUE
+ *       an insider: set any field, system fields included, through the
+ *       library (a valid record, history and audit entry).
+ *   rec-clone DIR PASSFILE IDHEX
+ *       an insider: a new record of the same type with every field of
+ *       IDHEX copied; prints the new id.
  *
  * Raw edits go through a write transaction of the library, which signs
  * a new audit head only when entries were appended through the API: so
@@ -54,6 +60,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "record_int.h"
 
 #define USAGE \
 	"usage: dbk-tamper set-kdf DIR PASSFILE OPS MEMBYTES\n" \
@@ -62,6 +69,8 @@
 	"       dbk-tamper audit-append DIR PASSFILE\n" \
 	"       dbk-tamper audit-truncate DIR PASSFILE K\n" \
 	"       dbk-tamper rec-flip DIR PASSFILE IDHEX FIELD\n" \
+	"       dbk-tamper rec-set DIR PASSFILE IDHEX FIELD=VALUE\n" \
+	"       dbk-tamper rec-clone DIR PASSFILE IDHEX\n" \
 	"       dbk-tamper rec-rawflip DIR PASSFILE IDHEX\n"
 
 static int
@@ -449,6 +458,88 @@ out:
 	return rc;
 }
 
+/* rec-set and rec-clone: valid records, as the library would write them
+ * for someone who bypassed the command line. */
+static int
+rec_insider(struct dbk_store *s, const char *op, const char *idhex,
+    const char *arg)
+{
+	struct dbk_error err = { 0 };
+	struct dbk_txn *t = NULL;
+	struct dbk_record *r = NULL;
+	struct dbk_field *f = NULL;
+	struct dbk_id id, nid;
+	uint8_t k[17];
+	size_t nf = 0;
+	int rc = 1;
+
+	if (dbk_txn_begin(s, 1, &t, &err) != 0)
+		return fail_err(&err, "starting a transaction");
+	if (rec_key(t, idhex, k) != 0)
+		goto out;
+	memcpy(id.b, k + 1, 16);
+	if (dbki_record_load(t, (enum dbk_type)k[0], &id, &r, &err) != 0) {
+		fail_err(&err, "loading the record");
+		goto out;
+	}
+	if (strcmp(op, "rec-set") == 0) {
+		char *name = strdup(arg), *eq;
+		struct dbk_field one;
+		if (name == NULL || (eq = strchr(name, '=')) == NULL) {
+			free(name);
+			fail("expected FIELD=VALUE, got '%s'", arg);
+			goto out;
+		}
+		*eq = '\0';
+		one.name = name;
+		one.value = eq + 1;
+		if (dbki_record_update_loaded(t, r, &one, 1, 1, NULL, &err) != 0) {
+			free(name);
+			fail_err(&err, "updating");
+			goto out;
+		}
+		free(name);
+	} else {
+		size_t n = dbk_record_nfields(r);
+		if ((f = calloc(n + 1, sizeof(*f))) == NULL)
+			goto out;
+		for (size_t i = 0; i < n; i++) {
+			const char *name, *val;
+			int st;
+			dbk_record_field_at(r, i, &name, &val, &st);
+			if (val == NULL || strcmp(name, "created") == 0 ||
+			    strcmp(name, "by") == 0 || strcmp(name, "_del") == 0)
+				continue;
+			f[nf].name = name;
+			f[nf++].value = val;
+		}
+		if (dbki_record_create(t, (enum dbk_type)k[0], f, nf, 1, &nid,
+		    &err) != 0) {
+			fail_err(&err, "creating the copy");
+			goto out;
+		}
+	}
+	if (dbk_txn_commit(t, &err) != 0) {
+		t = NULL;
+		fail_err(&err, "committing");
+		goto out;
+	}
+	t = NULL;
+	if (strcmp(op, "rec-clone") == 0) {
+		char hex[DBK_ID_HEX];
+		dbk_id_format(&nid, hex);
+		printf("%s\n", hex);
+	}
+	rc = 0;
+out:
+	free(f);
+	dbk_record_free(r);
+	if (t != NULL)
+		dbk_txn_abort(t);
+	dbk_error_clear(&err);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -459,9 +550,11 @@ main(int argc, char **argv)
 	size_t len;
 	int rc, want;
 
-	if (strcmp(op, "set-kdf") == 0 || strcmp(op, "rec-flip") == 0)
+	if (strcmp(op, "set-kdf") == 0 || strcmp(op, "rec-flip") == 0 ||
+	    strcmp(op, "rec-set") == 0)
 		want = 6;
-	else if (strcmp(op, "rec-rawflip") == 0 || strncmp(op, "audit-", 6) == 0)
+	else if (strcmp(op, "rec-rawflip") == 0 ||
+	    strcmp(op, "rec-clone") == 0 || strncmp(op, "audit-", 6) == 0)
 		want = strcmp(op, "audit-append") == 0 ? 4 : 5;
 	else
 		want = -1;
@@ -488,6 +581,8 @@ main(int argc, char **argv)
 		rc = rc != 0;
 	} else if (strncmp(op, "audit-", 6) == 0) {
 		rc = audit_op(s, op, argc > 4 ? argv[4] : NULL);
+	} else if (strcmp(op, "rec-set") == 0 || strcmp(op, "rec-clone") == 0) {
+		rc = rec_insider(s, op, argv[4], argc > 5 ? argv[5] : NULL);
 	} else {
 		rc = rec_op(s, op, argv[4], argc > 5 ? argv[5] : NULL);
 	}

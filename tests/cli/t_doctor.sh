@@ -76,9 +76,12 @@ expect 6 --reveal customer show C1
 err_has "field 'budget' failed authentication"
 expect 0 customer show C2
 
+# A deal's amount is in the fact index too (sealed the same way), so the
+# record no longer matches its entry there either.
 on amount rec-flip "$DID" amount
-doctor_finds 1
+doctor_finds 2
 has "deal $DID, field amount: fails authentication"
+has "deal $DID: differs from its entry in the fact index"
 
 on phone rec-flip "$CID" phone
 doctor_finds 1
