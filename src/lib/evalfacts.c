@@ -30,6 +30,7 @@ struct gather {
 	size_t cap[8];
 	int oom;
 	int bad;		/* a stored value did not parse */
+	uint64_t seen;		/* facts read, for the progress line */
 	char what[64];
 };
 
@@ -63,6 +64,9 @@ keep(struct gather *g, const char *s)
 static void *
 grow(struct gather *g, void **arr, size_t *n, size_t *cap, size_t sz)
 {
+	/* A large store takes a second or two: say how far it got. */
+	if ((++g->seen & 0xffff) == 0)
+		dbki_progress(g->t->s, "eval", g->seen, 0);
 	if (*n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 256;
 		void *na = realloc(*arr, nc * sz);
@@ -461,6 +465,8 @@ dbk_eval_facts(struct dbk_txn *t, struct dbk_facts **out,
 	    i++)
 		rc = dbk_record_foreach(t, records[i].type, records[i].fn, &g,
 		    err);
+	if (g.seen >= 0x10000)
+		dbki_progress(t->s, "eval", g.seen, g.seen);
 	if (rc > 0 && g.oom)
 		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
 	else if (rc > 0)
