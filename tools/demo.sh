@@ -1,65 +1,73 @@
 #!/usr/bin/env bash
-# demo.sh -- build a demo store: the source document's two example
-# customers (template 1, tests/fixtures/template1_examples.csv) entered
-# through the CLI, plus a generated, realistic 2024 Q2 of a team, then
-# print the customer list and one customer's timeline.
+# demo.sh -- build two demo stores and show them.  ./demo-store: the
+# source document's two example customers (template 1,
+# tests/fixtures/template1_examples.csv) and its 2024 Q2 evaluation example
+# (a team of 王伟 and 李娜, tests/fixtures/q2_team.sh), entered through the
+# CLI; ./demo-big-store: a generated, realistic 2024 of a team (dbk-gen),
+# kept apart so it does not change the Q2 numbers.  Prints customer lists,
+# one customer's timeline, the 2024Q2 evaluation, and records and verifies
+# an evaluation run.
 #
 #   bash tools/demo.sh [BUILD_DIR]        (default: build)
 #
-# The store is ./demo-store, its passphrase "demo passphrase" in
-# ./demo-store.pass -- a demo convenience; real stores ask on the terminal.
+# Both stores' passphrase is "demo passphrase", in ./demo-store.pass -- a
+# demo convenience; real stores ask on the terminal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}
 DB="$B/dealbook"
 GEN="$B/tools/dbk-gen"
 S=demo-store
+BIG=demo-big-store
 PF=demo-store.pass
 export TZ=${TZ:-Asia/Shanghai}
 
-rm -rf "$S"
+rm -rf "$S" "$BIG"
 umask 077
 printf 'demo passphrase\n' > "$PF"
 d() { "$DB" --store "$S" --passphrase-file "$PF" "$@"; }
+big() { "$DB" --store "$BIG" --passphrase-file "$PF" "$@"; }
 
-echo "== generating a team's 2024 (60 customers, 400 interactions) =="
-"$GEN" --store "$S" --passphrase-file "$PF" --kdf interactive \
+echo "== generating a team's 2024 into $BIG (60 customers, 400 interactions) =="
+"$GEN" --store "$BIG" --passphrase-file "$PF" --kdf interactive \
     --member 王伟 --customers 60 --interactions 400 --seed 2024 >/dev/null
 
+d init --member 王伟 --kdf interactive >/dev/null
+. tests/fixtures/q2_team.sh
 echo "== entering the source document's two example rows =="
-d customer add 科技有限公司 --code 20240501 --industry 制造業 \
-    --pain '供應鏈效率低，倉儲成本高' --priority high --at 2024-05-06 \
-    --budget 50万 --expected 50万 --close-by 2024-08-31
-d contact add 20240501 王經理 --title 采購總監 --phone 13800138000 --role decision-maker
-d log 20240501 --at '2024-05-10 10:00' --channel 面談 --with '*工（銷售）、*工（技術）' \
-    --summary '介紹智能倉儲解決方案，客戶對“庫存周轉率提升30%”數據感興趣，要求提供案例' \
-    --feedback '需內部討論，下周反饋預算' --their-next '下周反饋預算' \
-    --objection '預算需審批' --next '提交客戶案例與技術白皮書' --due 2024-05-17
-d stage 20240501 意向 --at '2024-05-10 12:00' \
-    --check budget=yes --check need=yes --check authority=yes
-
-d customer add YY集團 --code 20240502 --industry 互聯網 \
-    --pain '系統穩定性不足，需擴容' --at 2024-05-08
-d contact add 20240502 李總監 --title 技術負責人 --phone 13956785678 --role influencer
-d stage 20240502 意向 --at 2024-05-09 \
-    --check budget=yes --check need=yes --check authority=yes
-d log 20240502 --at '2024-05-12 15:00' --channel 線上會議 --with '*工、*工（產品）' \
-    --summary '演示系統架構方案，客戶關注“擴容后的響應速度”，提出需兼容舊系統' \
-    --feedback '技術團隊評估後，下周安排二次溝通' --their-next '下周安排二次溝通' \
-    --next '提供兼容性測試報告' --due 2024-05-19
-d stage 20240502 方案 --at '2024-05-12 16:00' \
-    --check need_clarity=high --check acceptance=medium
-
+q2_examples
+echo
+echo "== entering the team's 2024 Q2 (tests/fixtures/q2_team.sh) =="
+q2_team_rest
+echo "12 customers won in Q2 (8 王伟's, 4 李娜's) with their deals and payments,"
+echo "6 more leads, the goals of 2024Q2 and the team's review"
 echo
 echo "== dealbook customer list --stage intent =="
 d customer list --stage intent
 echo
-all=$(d customer list)
-echo "== dealbook customer list (first 15 of $(($(printf '%s\n' "$all" | wc -l) - 2)) customers) =="
+all=$(big customer list)
+echo "== dealbook --store $BIG customer list (the generated year: first 15 of $(($(printf '%s\n' "$all" | wc -l) - 2)) customers) =="
 printf '%s\n' "$all" | sed -n 1,17p
 echo
 echo "== dealbook timeline 20240501 =="
 d timeline 20240501
 echo
-echo "Demo store: $S (passphrase in $PF).  Try:"
+echo "== dealbook eval 2024Q2 =="
+d eval 2024Q2
+echo
+echo "== dealbook eval 2024Q2 --by member (王伟's part) =="
+d eval 2024Q2 --by member | sed -n '/^scope: 王伟$/,$p'
+echo
+echo "== dealbook eval run 2024Q2 =="
+out=$(d eval run 2024Q2)
+printf '%s\n' "$out"
+run=$(printf '%s\n' "$out" | sed -n 's/^evaluation run \([0-9a-f]\{8\}\) .*/\1/p')
+echo
+echo "== dealbook eval verify $run =="
+d eval verify "$run"
+echo
+echo "Demo stores: $S (the examples and the team's Q2) and $BIG (a"
+echo "generated year), passphrase in $PF.  Try:"
 echo "  $DB --store $S --passphrase-file $PF --reveal customer show 20240501"
+echo "  $DB --store $S --passphrase-file $PF --format md eval 2024Q2 --by industry"
+echo "  $DB --store $S --passphrase-file $PF eval show $run"

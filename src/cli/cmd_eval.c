@@ -13,15 +13,25 @@
 
 #include "cli.h"
 
-/* Periods are whole days on this machine's clock now; the offset is
- * recorded with every run, so a run verifies the same anywhere. */
+/*
+ * Periods are whole days on this machine's clock, at the offset in force
+ * at noon of the period's first day (so a winter quarter evaluated in
+ * summer keeps its winter offset).  The offset is recorded with every run,
+ * so a run verifies the same anywhere.  A period that does not parse
+ * keeps the current offset; the library then names the bad text.
+ */
 static int
-utc_offset(struct cli *c)
+utc_offset(struct cli *c, const char *period)
 {
-	time_t now = (time_t)dbk_store_now(c->store);
+	time_t when = (time_t)dbk_store_now(c->store);
+	struct dbk_period p;
+	struct dbk_error e = { 0 };
 	struct tm tm;
 
-	if (localtime_r(&now, &tm) == NULL)
+	if (period != NULL && dbk_period_parse(period, 0, &p, &e) == 0)
+		when = (time_t)p.first_day * 86400 + 43200;
+	dbk_error_clear(&e);
+	if (localtime_r(&when, &tm) == NULL)
 		return 0;
 	return (int)(tm.tm_gmtoff / 60);
 }
@@ -60,7 +70,7 @@ exec_goal_set(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	g.target = pos[2];
 	g.member = opt_get(e, ov, "member");
 	g.benchmark = opt_get(e, ov, "benchmark");
-	g.offset = utc_offset(c);
+	g.offset = utc_offset(c, g.period);
 	if ((rc = dbk_store_write(c->store, goal_set_txn, &g, &c->err)) != 0)
 		return cli_fail(c, rc);
 	cli_print_added(c, "goal", &g.id, g.replaced ? "(changed the goal "
@@ -192,7 +202,7 @@ exec_review_add(struct cli *c, const struct cmd_entry *e, int npos,
 	r.success = opt_get(e, ov, "success");
 	r.problem = opt_get(e, ov, "problem");
 	r.action = opt_get(e, ov, "action");
-	r.offset = utc_offset(c);
+	r.offset = utc_offset(c, r.period);
 	if ((rc = dbk_store_write(c->store, review_add_txn, &r, &c->err)) != 0)
 		return cli_fail(c, rc);
 	cli_print_added(c, "review", &r.id, NULL);
@@ -223,6 +233,7 @@ struct eval_ctx {
 	enum dbk_scope by;
 	int stalled, offset;
 	int rc;
+	struct dbk_id run;	/* eval run: the run made */
 };
 
 /* A value for people or programs; "" for nothing.  buf: 40 bytes. */
@@ -361,6 +372,8 @@ print_group_table(struct cli *c, struct dbk_txn *t, const struct dbk_eval *e,
 			if (v->has_benchmark)
 				printf(" (%s %s)", c->zh ? "基準" : "benchmark",
 				    mtext(c, e, v->unit, &bs, bm));
+			printf(" (%s %s %s)", c->zh ? "上期" : "previous",
+			    e->previous.label, mtext(c, e, v->unit, &v->prev, pv));
 			any = 1;
 		}
 		if (any)
@@ -453,6 +466,7 @@ print_eval(struct cli *c, struct dbk_txn *t, const struct dbk_eval *e)
 		if (j == NULL)
 			return cli_error(1, "out of memory");
 		puts(j);
+		explicit_bzero(j, strlen(j));
 		free(j);
 		return 0;
 	}
@@ -460,9 +474,10 @@ print_eval(struct cli *c, struct dbk_txn *t, const struct dbk_eval *e)
 		return print_rows(c, e);
 	dbk_format_date(e->period.first_day, a);
 	dbk_format_date(e->period.last_day, b);
-	printf("%s: %s (%s..%s), %s %s %s\n", c->zh ? "評估周期" : "period",
+	printf("%s: %s (%s..%s), %s %s%s%s\n", c->zh ? "評估周期" : "period",
 	    e->period.label, a, b, c->zh ? "上期" : "previous",
-	    e->previous.label, e->restricted_key ? "" : (c->zh ?
+	    e->previous.label, e->restricted_key ? "" : " ",
+	    e->restricted_key ? "" : (c->zh ?
 	    "（無受限密鑰：金額指標顯示 restricted）" :
 	    "(no restricted key: amount indicators show 'restricted')"));
 	for (size_t i = 0; i < e->ng; i++) {
@@ -502,7 +517,7 @@ eval_opts(struct cli *c, const struct cmd_entry *e, struct optv *ov,
 	x->c = c;
 	x->by = DBK_SCOPE_TEAM;
 	x->stalled = 14;
-	x->offset = utc_offset(c);
+	x->offset = 0;	/* set once the period is known */
 	if (by != NULL && dbk_scope_parse(by, &x->by, &err) != 0) {
 		dbk_error_clear(&err);
 		return cli_error(5, "invalid scope '%s' for --by (expected team, "
@@ -528,6 +543,7 @@ exec_eval(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	if ((rc = eval_opts(c, e, ov, &x)) != 0)
 		return rc;
 	x.period = pos[0];
+	x.offset = utc_offset(c, x.period);
 	if ((rc = dbk_store_read(c->store, eval_txn, &x, &c->err)) != 0)
 		return cli_fail(c, rc);
 	return x.rc;
@@ -609,31 +625,27 @@ static int
 run_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
 	struct eval_ctx *x = vctx;
-	struct dbk_id *id = (struct dbk_id *)(x + 1);
 
 	return dbk_evalrun_create(t, x->period, x->by, x->stalled, x->offset,
-	    id, err);
+	    &x->run, err);
 }
 
 static int
 exec_eval_run(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
     struct optv *ov)
 {
-	struct {
-		struct eval_ctx x;
-		struct dbk_id id;
-	} r;
+	struct eval_ctx x = { 0 };
 	char hex[DBK_ID_HEX];
 	int rc;
 
 	(void)npos;
-	memset(&r, 0, sizeof r);
-	if ((rc = eval_opts(c, e, ov, &r.x)) != 0)
+	if ((rc = eval_opts(c, e, ov, &x)) != 0)
 		return rc;
-	r.x.period = pos[0];
-	if ((rc = dbk_store_write(c->store, run_txn, &r.x, &c->err)) != 0)
+	x.period = pos[0];
+	x.offset = utc_offset(c, x.period);
+	if ((rc = dbk_store_write(c->store, run_txn, &x, &c->err)) != 0)
 		return cli_fail(c, rc);
-	dbk_id_format(&r.id, hex);
+	dbk_id_format(&x.run, hex);
 	{
 		const char *kv[] = { "type", "evalrun", "id", hex };
 		if (cli_json_status(c, kv, 2))
@@ -736,13 +748,35 @@ show_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	dbk_id_format(&id, hex);
 	if (q->c->fmt == TBL_JSON) {
 		/* The stored results, wrapped with what identifies the run. */
-		printf("{\"id\":\"%s\",\"period\":\"%s\",\"scope\":\"%s\","
-		    "\"at\":\"%" PRId64 "\",\"member\":\"%s\",\"params\":\"%s\","
-		    "\"metrics_version\":\"%s\",\"digest\":\"%s\",\"results\":%s}\n",
-		    hex, run->period, run->by, run->at,
-		    run->member ? run->member : "", run->params ? run->params : "",
-		    run->metrics_version ? run->metrics_version : "",
-		    run->digest ? run->digest : "", run->results);
+		cJSON *o = cJSON_CreateObject(), *res = cJSON_Parse(run->results);
+		char at[24], *txt = NULL;
+		snprintf(at, sizeof at, "%" PRId64, run->at);
+		if (o == NULL || res == NULL ||
+		    !cJSON_AddStringToObject(o, "id", hex) ||
+		    !cJSON_AddStringToObject(o, "period", run->period) ||
+		    !cJSON_AddStringToObject(o, "scope", run->by) ||
+		    !cJSON_AddStringToObject(o, "at", at) ||
+		    !cJSON_AddStringToObject(o, "member",
+		    run->member ? run->member : "") ||
+		    !cJSON_AddStringToObject(o, "params",
+		    run->params ? run->params : "") ||
+		    !cJSON_AddStringToObject(o, "metrics_version",
+		    run->metrics_version ? run->metrics_version : "") ||
+		    !cJSON_AddStringToObject(o, "digest",
+		    run->digest ? run->digest : "") ||
+		    !cJSON_AddItemToObject(o, "results", res) ||
+		    (txt = cJSON_PrintUnformatted(o)) == NULL) {
+			if (o == NULL || cJSON_GetObjectItem(o, "results") == NULL)
+				cJSON_Delete(res);
+			q->rc = cli_error(1, "out of memory");
+		} else {
+			puts(txt);
+		}
+		if (txt != NULL) {
+			explicit_bzero(txt, strlen(txt));
+			cJSON_free(txt);
+		}
+		cJSON_Delete(o);
 	} else {
 		snprintf(secs, sizeof secs, "%" PRId64, run->at);
 		when = cli_datetime(q->c, secs);

@@ -494,6 +494,14 @@ check_db(struct check *c, enum dbki_db db, struct dbk_error *err)
 				    "that do not exist", bad, bad == 1 ? "" : "s");
 			break;
 		}
+		case DBI_BLOB:
+			/* Only evaluation runs keep blobs (their results and
+			 * inputs); the run checks their hashes itself. */
+			if (k.mv_size != 21)
+				problem(c, where, NULL, "is malformed");
+			else if (!rec_exists(t, DBK_T_EVALRUN, kb))
+				problem(c, where, NULL, "belongs to no evaluation run");
+			break;
 		case DBI_HIST:
 			if (k.mv_size != 25 || !rec_exists(t, (enum dbk_type)kb[0],
 			    kb + 1))
@@ -519,7 +527,7 @@ check_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
 	struct check *c = vctx;
 	static const enum dbki_db dbs[] = { DBI_META, DBI_IDS, DBI_CHILD,
-		DBI_CODES, DBI_HIST, DBI_CHANGES, DBI_CSUM, DBI_FACT };
+		DBI_CODES, DBI_HIST, DBI_CHANGES, DBI_CSUM, DBI_FACT, DBI_BLOB };
 	struct dbk_error aerr = { 0 };
 	uint64_t bad = 0;
 	int rc;

@@ -3,13 +3,15 @@
  * evaluation runs (evalrun.h, DESIGN §6).
  *
  * A run's inputs are the facts that can bear on its results: customers
- * that existed by the period's end (with their interactions up to then,
- * folded into one hash per customer), stage changes, objections, deals
- * and payments up to the period's end, and the period's goals and
- * reviews.  Each input is one entry: type, record id and the first 8
- * bytes of a BLAKE2b hash of the fact's canonical bytes; the digest is
- * BLAKE2b-256 over the sorted entries.  Verification recomputes both and
- * names the entries that differ.
+ * that existed by the period's end or that a fact before it names;
+ * interactions, stage changes and objections before the end; deals and
+ * payments up to its last day; the goals of the period and the previous
+ * one and the period's reviews.  Each input is one entry: type, record id
+ * and the first 8 bytes of a BLAKE2b hash of the fact's canonical bytes;
+ * the digest is BLAKE2b-256 over the sorted entries.  The results and the
+ * entries are kept as blobs under the run's id (blob.c), bound by hashes
+ * the signature covers.  Verification recomputes both and names the
+ * entries that differ.
  */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -29,10 +31,10 @@
 
 /* Input kinds, in the order they sort. */
 enum { IN_CUSTOMER = 1, IN_STAGE, IN_DEAL, IN_PAYMENT, IN_OBJECTION, IN_GOAL,
-	IN_REVIEW };
+	IN_REVIEW, IN_INTERACTION };
 
 static const char *const in_names[] = { "", "customer", "stage", "deal",
-	"payment", "objection", "goal", "review" };
+	"payment", "objection", "goal", "review", "interaction" };
 
 /* ---- goals and reviews ---- */
 
@@ -158,50 +160,6 @@ dbk_review_add(struct dbk_txn *t, const char *period, const char *member,
 
 /* ---- evaluating the store ---- */
 
-/*
- * The next step each customer had at the period's end: the due date set
- * by its last interaction up to then (the customer record only knows the
- * current one).  Interactions are in id order, not time order.
- */
-static void
-next_due_as_of(struct dbk_facts *f, int64_t end)
-{
-	int64_t *best = calloc(f->ncustomers ? f->ncustomers : 1, sizeof(*best));
-
-	for (size_t i = 0; i < f->ncustomers; i++)
-		f->customers[i].next_due_day = INT64_MIN;
-	if (best == NULL)
-		return;
-	for (size_t i = 0; i < f->ncustomers; i++)
-		best[i] = INT64_MIN;
-	for (size_t i = 0; i < f->ninteractions; i++) {
-		const struct dbk_fact_interaction *in = &f->interactions[i];
-		size_t lo = 0, hi = f->ncustomers;
-		if (in->at >= end || in->due_day == INT64_MIN)
-			continue;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			int c = memcmp(f->customers[mid].id.b, in->customer.b, 16);
-			if (c == 0) {
-				lo = mid;
-				hi = mid + 1;
-				break;
-			}
-			if (c < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < f->ncustomers && hi == lo + 1 &&
-		    memcmp(f->customers[lo].id.b, in->customer.b, 16) == 0 &&
-		    in->at >= best[lo]) {
-			best[lo] = in->at;
-			f->customers[lo].next_due_day = in->due_day;
-		}
-	}
-	free(best);
-}
-
 static int
 compute(struct dbk_txn *t, const char *period, enum dbk_scope by,
     int stalled_days, int utc_offset_min, struct dbk_facts **fout,
@@ -215,7 +173,6 @@ compute(struct dbk_txn *t, const char *period, enum dbk_scope by,
 		return rc;
 	if ((rc = dbk_eval_facts(t, &f, err)) != 0)
 		return rc;
-	next_due_as_of(f, pout->end);
 	rc = dbk_eval_compute(f, pout, by, stalled_days > 0 ? stalled_days : 14,
 	    out, err);
 	if (rc != 0 || fout == NULL)
@@ -238,6 +195,15 @@ dbk_eval_store(struct dbk_txn *t, const char *period, enum dbk_scope by,
 }
 
 /* ---- inputs ---- */
+
+static void
+hash_hex(const void *p, size_t n, char hex[65])
+{
+	uint8_t d[32];
+
+	crypto_generichash(d, sizeof d, p, n, NULL, 0);
+	dbki_hex(hex, d, sizeof d);
+}
 
 struct hbuf {
 	crypto_generichash_state st;
@@ -306,41 +272,46 @@ entry_cmp(const void *a, const void *b)
 	return memcmp(a, b, 17);
 }
 
-static int
-cust_cmp(const void *a, const void *b)
-{
-	const struct dbk_fact_interaction *x = a, *y = b;
-	int c = memcmp(x->customer.b, y->customer.b, 16);
-
-	return c != 0 ? c : memcmp(x->id.b, y->id.b, 16);
-}
-
-/*
- * The entries of every fact that can bear on a run of period p, sorted.
- * Interactions sort by customer into a copy, so each customer's hash
- * covers its interactions up to the period's end in id order.
- */
+/* The entries of every fact that can bear on a run of period p, sorted. */
 static int
 build_inputs(const struct dbk_facts *f, const struct dbk_period *p,
     const struct dbk_period *prev, struct inputs *in)
 {
-	struct dbk_fact_interaction *ix = NULL;
-	size_t nix = 0, j = 0;
+	uint8_t *used = NULL;
 	struct hbuf h;
 	uint8_t *o;
+	long ci;
 
 	memset(in, 0, sizeof *in);
-	if (f->ninteractions > 0) {
-		if ((ix = malloc(f->ninteractions * sizeof(*ix))) == NULL)
-			return -1;
-		for (size_t i = 0; i < f->ninteractions; i++)
-			if (f->interactions[i].at < p->end)
-				ix[nix++] = f->interactions[i];
-		qsort(ix, nix, sizeof(*ix), cust_cmp);
-	}
+	/* A customer is an input when it existed by the end or any fact
+	 * before the end names it (its group decides where that counts). */
+	if ((used = calloc(f->ncustomers + 1, 1)) == NULL)
+		return -1;
+	for (size_t i = 0; i < f->ncustomers; i++)
+		used[i] = f->customers[i].lead_at < p->end;
+#define USE(cust) do { \
+	if ((ci = dbki_facts_customer(f, (cust))) >= 0) \
+		used[ci] = 1; \
+} while (0)
+	for (size_t i = 0; i < f->ninteractions; i++)
+		if (f->interactions[i].at < p->end)
+			USE(&f->interactions[i].customer);
+	for (size_t i = 0; i < f->nstages; i++)
+		if (f->stages[i].at < p->end)
+			USE(&f->stages[i].customer);
+	for (size_t i = 0; i < f->nobjections; i++)
+		if (f->objections[i].at < p->end)
+			USE(&f->objections[i].customer);
+	for (size_t i = 0; i < f->ndeals; i++)
+		if (f->deals[i].signed_day <= p->last_day)
+			USE(&f->deals[i].customer);
+	for (size_t i = 0; i < f->npayments; i++)
+		if (f->payments[i].day <= p->last_day)
+			USE(&f->payments[i].customer);
+#undef USE
 	for (size_t i = 0; i < f->ncustomers; i++) {
 		const struct dbk_fact_customer *c = &f->customers[i];
-		if (c->lead_at >= p->end)
+		if (!used[i])
 			continue;
 		h_begin(&h, IN_CUSTOMER, &c->id);
 		h_str(&h, c->owner);
@@ -350,21 +321,26 @@ build_inputs(const struct dbk_facts *f, const struct dbk_period *p,
 		h_u64(&h, (uint64_t)(c->expected_known ? c->expected : -1));
 		h_u64(&h, (uint64_t)c->expected_restricted);
 		h_u64(&h, (uint64_t)c->next_due_day);
-		while (j < nix && memcmp(ix[j].customer.b, c->id.b, 16) < 0)
-			j++;
-		for (; j < nix && memcmp(ix[j].customer.b, c->id.b, 16) == 0; j++) {
-			crypto_generichash_update(&h.st, ix[j].id.b, 16);
-			h_u64(&h, (uint64_t)ix[j].at);
-			h_u64(&h, (uint64_t)ix[j].late);
-			h_u64(&h, (uint64_t)(int64_t)ix[j].channel);
-			h_u64(&h, (uint64_t)ix[j].due_day);
-		}
 		if ((o = in_add(in, IN_CUSTOMER, &c->id)) == NULL)
 			goto oom;
 		crypto_generichash_final(&h.st, o, IN_HASH);
 	}
-	free(ix);
-	ix = NULL;
+	free(used);
+	used = NULL;
+	for (size_t i = 0; i < f->ninteractions; i++) {
+		const struct dbk_fact_interaction *x = &f->interactions[i];
+		if (x->at >= p->end)
+			continue;
+		h_begin(&h, IN_INTERACTION, &x->id);
+		crypto_generichash_update(&h.st, x->customer.b, 16);
+		h_u64(&h, (uint64_t)x->at);
+		h_u64(&h, (uint64_t)x->late);
+		h_u64(&h, (uint64_t)(int64_t)x->channel);
+		h_u64(&h, (uint64_t)x->due_day);
+		if ((o = in_add(in, IN_INTERACTION, &x->id)) == NULL)
+			goto oom;
+		crypto_generichash_final(&h.st, o, IN_HASH);
+	}
 	for (size_t i = 0; i < f->nstages; i++) {
 		const struct dbk_fact_stage *s = &f->stages[i];
 		if (s->at >= p->end)
@@ -449,7 +425,7 @@ build_inputs(const struct dbk_facts *f, const struct dbk_period *p,
 	qsort(in->e, in->n, IN_ENTRY, entry_cmp);
 	return 0;
 oom:
-	free(ix);
+	free(used);
 	free(in->e);
 	in->e = NULL;
 	return -1;
@@ -458,29 +434,19 @@ oom:
 static void
 inputs_digest(const struct inputs *in, char hex[65])
 {
-	uint8_t d[32];
-
-	crypto_generichash(d, sizeof d, in->e, in->n * IN_ENTRY, NULL, 0);
-	dbki_hex(hex, d, sizeof d);
-}
-
-static char *
-inputs_hex(const struct inputs *in)
-{
-	size_t len = in->n * IN_ENTRY;
-	char *s = malloc(2 * len + 1);
-
-	if (s == NULL)
-		return NULL;
-	dbki_hex(s, in->e, len);
-	return s;
+	hash_hex(in->e, in->n * IN_ENTRY, hex);
 }
 
 /* ---- signing ---- */
 
 static const char *const signed_fields[] = { "by", "by_scope", "created",
-	"digest", "inputs", "metrics_version", "params", "period", "results",
-	"signer" };
+	"digest", "metrics_version", "ninputs", "params", "period",
+	"results_hash", "signer" };
+
+/* The run's large values, kept as blobs under its id. */
+#define TAG_RESULTS 'r'
+#define TAG_INPUTS 'i'
+
 
 /* Everything signed: a context string, the run's id, then each field
  * as name, NUL, 64-bit length (all ones when absent) and bytes. */
@@ -533,12 +499,12 @@ dbk_evalrun_create(struct dbk_txn *t, const char *period, enum dbk_scope by,
 	struct dbk_record *r = NULL;
 	struct inputs in = { 0 };
 	struct dbki_buf sb;
-	char digest[65], params[64], version[16], sighex[2 * 64 + 1];
-	char *results = NULL, *inhex = NULL, *ident = NULL;
+	char digest[65], rhash[65], params[64], version[16], nin[24];
+	char sighex[2 * 64 + 1], *results = NULL, *ident = NULL;
 	uint8_t sig[64];
 	int rc;
 
-	dbki_buf_init(&sb, (size_t)1 << 30);
+	dbki_buf_init(&sb, (size_t)1 << 20);
 	if (stalled_days <= 0)
 		stalled_days = 14;
 	if ((rc = compute(t, period, by, stalled_days, utc_offset_min, &f, &p,
@@ -547,26 +513,32 @@ dbk_evalrun_create(struct dbk_txn *t, const char *period, enum dbk_scope by,
 	dbk_period_previous(&p, &prev);
 	if ((results = dbk_eval_json(e, 0)) == NULL ||
 	    build_inputs(f, &p, &prev, &in) != 0 ||
-	    (inhex = inputs_hex(&in)) == NULL ||
 	    (ident = dbk_store_identity(t->s)) == NULL) {
 		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
 		goto out;
 	}
 	inputs_digest(&in, digest);
+	hash_hex(results, strlen(results), rhash);
 	snprintf(params, sizeof params, "stalled_days=%d;utc_offset_min=%d",
 	    stalled_days, p.utc_offset_min);
 	snprintf(version, sizeof version, "%d", DBK_METRICS_VERSION);
+	snprintf(nin, sizeof nin, "%zu", in.n);
 	{
 		struct dbk_field fl[] = {
 			{ "period", p.label }, { "by_scope", dbk_scope_name(by) },
 			{ "params", params }, { "metrics_version", version },
-			{ "digest", digest }, { "inputs", inhex },
-			{ "results", results }, { "signer", ident },
+			{ "digest", digest }, { "ninputs", nin },
+			{ "results_hash", rhash }, { "signer", ident },
 		};
 		if ((rc = dbki_record_create(t, DBK_T_EVALRUN, fl,
 		    sizeof fl / sizeof *fl, 1, out, err)) != 0)
 			goto out;
 	}
+	if ((rc = dbki_blob_put(t, out->b, TAG_RESULTS, results,
+	    strlen(results), err)) != 0 ||
+	    (rc = dbki_blob_put(t, out->b, TAG_INPUTS, in.e, in.n * IN_ENTRY,
+	    err)) != 0)
+		goto out;
 	/* Signed as stored: read back, so created and by are included. */
 	if ((rc = dbki_record_load(t, DBK_T_EVALRUN, out, &r, err)) != 0)
 		goto out;
@@ -574,7 +546,8 @@ dbk_evalrun_create(struct dbk_txn *t, const char *period, enum dbk_scope by,
 		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
 		goto out;
 	}
-	crypto_sign_detached(sig, NULL, (const uint8_t *)sb.p, sb.len, t->s->sec->ed_sk);
+	crypto_sign_detached(sig, NULL, (const uint8_t *)sb.p, sb.len,
+	    t->s->sec->ed_sk);
 	dbki_hex(sighex, sig, sizeof sig);
 	{
 		struct dbk_field fs[] = { { "sig", sighex } };
@@ -584,8 +557,9 @@ out:
 	dbk_record_free(r);
 	dbki_buf_free(&sb);
 	free(ident);
-	free(inhex);
 	free(in.e);
+	if (results != NULL)
+		sodium_memzero(results, strlen(results));
 	free(results);
 	dbk_eval_free(e);
 	dbk_facts_free(f);
@@ -595,7 +569,9 @@ out:
 static int
 run_from_record(const struct dbk_record *r, struct dbk_evalrun *run)
 {
-	const char *at = dbk_record_str(r, "created"), *in;
+	const char *at = dbk_record_str(r, "created");
+	const char *nin = dbk_record_str(r, "ninputs");
+	int64_t v;
 
 	memset(run, 0, sizeof *run);
 	run->id = *dbk_record_id(r);
@@ -604,15 +580,87 @@ run_from_record(const struct dbk_record *r, struct dbk_evalrun *run)
 	run->params = dbk_record_str(r, "params");
 	run->metrics_version = dbk_record_str(r, "metrics_version");
 	run->digest = dbk_record_str(r, "digest");
-	run->results = dbk_record_str(r, "results");
 	run->signer = dbk_record_str(r, "signer");
 	run->member = dbk_record_str(r, "by");
 	if (at == NULL || dbk_parse_int(at, 0, INT64_MAX, &run->at) != 0)
 		run->at = 0;
-	in = dbk_record_str(r, "inputs");
-	run->ninputs = in != NULL ? strlen(in) / (2 * IN_ENTRY) : 0;
-	return run->period != NULL && run->by != NULL && run->results != NULL ?
-	    0 : -1;
+	run->ninputs = nin != NULL && dbk_parse_int(nin, 0, INT64_MAX, &v) == 0 ?
+	    (size_t)v : 0;
+	return run->period != NULL && run->by != NULL ? 0 : -1;
+}
+
+/*
+ * The run's signature over its record, and its blobs against the hashes
+ * the record carries: 0, or DBK_EINTEGRITY naming the run.  *results and
+ * *inputs (may be NULL) receive the blobs (free with dbki_free_plain).
+ */
+static int
+check_run(struct dbk_txn *t, const struct dbk_record *r, uint8_t **results,
+    size_t *rlen, uint8_t **inputs, size_t *ilen, struct dbk_error *err)
+{
+	struct dbk_evalrun run;
+	struct dbki_buf sb;
+	const char *sighex = dbk_record_str(r, "sig");
+	const char *rhash = dbk_record_str(r, "results_hash");
+	char hex[DBK_ID_HEX], h[65];
+	uint8_t pk[32], sig[64], *rb = NULL, *ib = NULL;
+	size_t rn = 0, in = 0;
+	int rc = 0;
+
+	dbk_id_format(dbk_record_id(r), hex);
+	dbki_buf_init(&sb, (size_t)1 << 20);
+	if (dbk_record_deleted(r) || run_from_record(r, &run) != 0 ||
+	    sighex == NULL || strlen(sighex) != 128 ||
+	    dbki_unhex(sig, 64, sighex) != 0 ||
+	    identity_ed(run.signer, pk) != 0 || signed_bytes(r, &sb) != 0 ||
+	    crypto_sign_verify_detached(sig, (const uint8_t *)sb.p, sb.len,
+	    pk) != 0) {
+		rc = dbki_error_set(err, DBK_EINTEGRITY, "evaluation run %.8s "
+		    "fails its signature check: it was changed after it was "
+		    "made, or it is not the run it says it is", hex);
+		goto out;
+	}
+	/* Until the team roster (sync) names other members' keys, a run
+	 * verifies only under this store's own identity. */
+	{
+		char *mine = dbk_store_identity(t->s);
+		int same = mine != NULL && strcmp(mine, run.signer) == 0;
+		free(mine);
+		if (!same) {
+			rc = dbki_error_set(err, DBK_EINTEGRITY, "evaluation run "
+			    "%.8s is signed by an identity this store does not "
+			    "know", hex);
+			goto out;
+		}
+	}
+	if (dbki_blob_get(t, r->id.b, TAG_RESULTS, &rb, &rn, NULL) != 0 ||
+	    dbki_blob_get(t, r->id.b, TAG_INPUTS, &ib, &in, NULL) != 0 ||
+	    rhash == NULL || run.digest == NULL ||
+	    (hash_hex(rb, rn, h), strcmp(h, rhash) != 0) ||
+	    (hash_hex(ib, in, h), strcmp(h, run.digest) != 0) ||
+	    in % IN_ENTRY != 0 || in / IN_ENTRY != run.ninputs) {
+		rc = dbki_error_set(err, DBK_EINTEGRITY, "evaluation run %.8s: "
+		    "its stored results or inputs do not match what it signed",
+		    hex);
+		goto out;
+	}
+	if (results != NULL) {
+		*results = rb;
+		*rlen = rn;
+		rb = NULL;
+	}
+	if (inputs != NULL) {
+		*inputs = ib;
+		*ilen = in;
+		ib = NULL;
+	}
+out:
+	if (rb != NULL)
+		dbki_free_plain(rb, rn + 1);
+	if (ib != NULL)
+		dbki_free_plain(ib, in + 1);
+	dbki_buf_free(&sb);
+	return rc;
 }
 
 struct list_ctx {
@@ -643,6 +691,8 @@ dbk_evalrun_list(struct dbk_txn *t, dbk_evalrun_fn fn, void *ctx,
 struct run_box {
 	struct dbk_evalrun run;
 	struct dbk_record *r;
+	uint8_t *results;
+	size_t rlen;
 };
 
 int
@@ -655,18 +705,15 @@ dbk_evalrun_load(struct dbk_txn *t, const struct dbk_id *id,
 	*out = NULL;
 	if ((b = calloc(1, sizeof *b)) == NULL)
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
-	if ((rc = dbki_record_load(t, DBK_T_EVALRUN, id, &b->r, err)) != 0) {
+	if ((rc = dbki_record_load(t, DBK_T_EVALRUN, id, &b->r, err)) != 0 ||
+	    (rc = check_run(t, b->r, &b->results, &b->rlen, NULL, NULL,
+	    err)) != 0) {
+		dbk_record_free(b->r);
 		free(b);
 		return rc;
 	}
-	if (dbk_record_deleted(b->r) || run_from_record(b->r, &b->run) != 0) {
-		char hex[DBK_ID_HEX];
-		dbk_id_format(id, hex);
-		dbk_record_free(b->r);
-		free(b);
-		return dbki_error_set(err, DBK_EINTEGRITY,
-		    "evaluation run %.8s is incomplete", hex);
-	}
+	(void)run_from_record(b->r, &b->run);
+	b->run.results = (const char *)b->results;
 	*out = &b->run;
 	return 0;
 }
@@ -678,6 +725,8 @@ dbk_evalrun_free(struct dbk_evalrun *run)
 
 	if (b == NULL)
 		return;
+	if (b->results != NULL)
+		dbki_free_plain(b->results, b->rlen + 1);
 	dbk_record_free(b->r);
 	free(b);
 }
@@ -723,9 +772,7 @@ diff_inputs(const uint8_t *a, size_t na, const uint8_t *b, size_t nb,
 			if (memcmp(a + i * IN_ENTRY + 17, b + j * IN_ENTRY + 17,
 			    IN_HASH) != 0)
 				note(c->inputs_changed, &c->ninputs_changed,
-				    "%s %.8s changed%s", kind, hex,
-				    e[0] == IN_CUSTOMER ?
-				    " (the customer or its interactions)" : "");
+				    "%s %.8s changed", kind, hex);
 			i++;
 			j++;
 		} else if (cmp < 0) {
@@ -850,42 +897,33 @@ dbk_evalrun_verify(struct dbk_txn *t, const struct dbk_id *id,
 	struct dbk_eval *e = NULL;
 	struct dbk_period p, prev;
 	struct inputs in = { 0 };
-	struct dbki_buf sb;
 	enum dbk_scope by;
-	uint8_t pk[32], sig[64], *stored = NULL;
-	const char *sighex, *inhex;
+	uint8_t *stored = NULL, *sres = NULL;
 	char digest[65], hex[DBK_ID_HEX], *results = NULL;
 	cJSON *ja = NULL, *jb = NULL;
 	int rc, stalled, off;
-	size_t nstored;
+	int64_t ver;
+	size_t nstored = 0, nres = 0;
 
 	memset(c, 0, sizeof *c);
-	dbki_buf_init(&sb, (size_t)1 << 30);
 	dbk_id_format(id, hex);
 	if ((rc = dbki_record_load(t, DBK_T_EVALRUN, id, &r, err)) != 0)
 		goto out;
-	sighex = dbk_record_str(r, "sig");
-	if (dbk_record_deleted(r) || run_from_record(r, &run) != 0 ||
-	    sighex == NULL || strlen(sighex) != 128 ||
-	    dbki_unhex(sig, 64, sighex) != 0 ||
-	    identity_ed(run.signer, pk) != 0 || signed_bytes(r, &sb) != 0 ||
-	    crypto_sign_verify_detached(sig, (const uint8_t *)sb.p, sb.len, pk) != 0) {
-		rc = dbki_error_set(err, DBK_EINTEGRITY, "evaluation run %.8s "
-		    "fails its signature check: it was changed after it was "
-		    "made, or it is not the run it says it is", hex);
+	if ((rc = check_run(t, r, &sres, &nres, &stored, &nstored, err)) != 0)
 		goto out;
-	}
 	c->signature_ok = 1;
+	(void)run_from_record(r, &run);
 	if (dbk_scope_parse(run.by, &by, err) != 0 || run.params == NULL ||
 	    param_int(run.params, "stalled_days", &stalled) != 0 ||
 	    param_int(run.params, "utc_offset_min", &off) != 0 ||
 	    run.metrics_version == NULL) {
+		dbk_error_clear(err);
 		rc = dbki_error_set(err, DBK_EINTEGRITY,
 		    "evaluation run %.8s has unreadable parameters", hex);
 		goto out;
 	}
-	if (strcmp(run.metrics_version, "1") != 0 &&
-	    atoi(run.metrics_version) != DBK_METRICS_VERSION) {
+	if (dbk_parse_int(run.metrics_version, 1, INT32_MAX, &ver) != 0 ||
+	    ver != DBK_METRICS_VERSION) {
 		rc = dbki_error_set(err, DBK_EFORMAT, "evaluation run %.8s uses "
 		    "metric definitions version %s; this dealbook has version "
 		    "%d", hex, run.metrics_version, DBK_METRICS_VERSION);
@@ -901,31 +939,26 @@ dbk_evalrun_verify(struct dbk_txn *t, const struct dbk_id *id,
 		goto out;
 	}
 	inputs_digest(&in, digest);
-	c->digest_same = run.digest != NULL && strcmp(run.digest, digest) == 0;
-	c->reproduced = strcmp(results, run.results) == 0;
-	inhex = dbk_record_str(r, "inputs");
-	nstored = inhex != NULL ? strlen(inhex) / 2 / IN_ENTRY : 0;
-	if (inhex == NULL || strlen(inhex) != nstored * 2 * IN_ENTRY ||
-	    (stored = malloc(nstored * IN_ENTRY + 1)) == NULL ||
-	    dbki_unhex(stored, nstored * IN_ENTRY, inhex) != 0) {
-		rc = dbki_error_set(err, DBK_EINTEGRITY,
-		    "evaluation run %.8s has unreadable inputs", hex);
-		goto out;
-	}
+	c->digest_same = strcmp(run.digest, digest) == 0;
+	c->reproduced = strcmp(results, (const char *)sres) == 0;
 	if (!c->digest_same)
-		diff_inputs(stored, nstored, in.e, in.n, c);
+		diff_inputs(stored, nstored / IN_ENTRY, in.e, in.n, c);
 	if (!c->reproduced) {
-		ja = cJSON_Parse(run.results);
+		ja = cJSON_Parse((const char *)sres);
 		jb = cJSON_Parse(results);
 		diff_json(ja, jb, "", c);
 	}
 out:
 	cJSON_Delete(ja);
 	cJSON_Delete(jb);
-	free(stored);
+	if (stored != NULL)
+		dbki_free_plain(stored, nstored + 1);
+	if (sres != NULL)
+		dbki_free_plain(sres, nres + 1);
+	if (results != NULL)
+		sodium_memzero(results, strlen(results));
 	free(results);
 	free(in.e);
-	dbki_buf_free(&sb);
 	dbk_eval_free(e);
 	dbk_facts_free(f);
 	dbk_record_free(r);

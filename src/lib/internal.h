@@ -68,7 +68,7 @@ int dbki_unhex(uint8_t *out, size_t len, const char *in); /* 0 or -1 */
 /* ---- the store (store.c) ---- */
 enum dbki_db {
 	DBI_META = 0, DBI_REC, DBI_CHILD, DBI_IDS, DBI_CODES, DBI_HIST,
-	DBI_CHANGES, DBI_AUDIT, DBI_CSUM, DBI_FACT, DBI_COUNT
+	DBI_CHANGES, DBI_AUDIT, DBI_CSUM, DBI_FACT, DBI_BLOB, DBI_COUNT
 };
 extern const char *const dbki_db_names[DBI_COUNT];
 
@@ -112,6 +112,7 @@ struct dbk_store {
 	size_t mapsize;
 	int guarded;                /* keys are PROT_NONE outside transactions */
 	int fact_rebuild;           /* the fact index was just added: fill it */
+	int dbs_added;              /* databases newer than the store: made */
 	unsigned warnings;          /* DBK_W_* found at open */
 	int restricted_access;      /* holds the current restricted secret */
 	dbk_progress_fn progress;

@@ -221,11 +221,21 @@ v_ratio(struct dbk_mvalue *v, int64_t num, int64_t den, const char *why)
 
 /* ---- the prepared facts ------------------------------------------------ */
 
+/*
+ * Ids to element indices: open addressing over the ids' random bytes (an
+ * id is a 48-bit time then 80 random bits).  A million lookups through a
+ * sorted order cost a third of an evaluation; this costs a few percent.
+ */
+struct idhash {
+	uint32_t *slot;         /* element index + 1; 0 is empty */
+	size_t mask;
+};
+
 struct ctx {
 	const struct dbk_facts *f;
 	size_t nc;
-	size_t *corder;         /* customer indices in id order */
-	size_t *dorder;         /* deal indices in id order */
+	struct idhash cix;      /* customer ids to indices */
+	struct idhash dix;      /* deal ids to indices */
 	/* fact -> customer (or deal) index, NONE when not among the facts */
 	size_t *st_c, *in_c, *de_c, *ob_c, *pay_d;
 	/* stage facts and interactions per customer, in time order:
@@ -248,24 +258,26 @@ id_cmp(const struct dbk_id *a, const struct dbk_id *b)
 	return memcmp(a->b, b->b, sizeof(a->b));
 }
 
-/* Index of the element with `id`, via `order` sorted by id; NONE if
- * absent.  get(i) returns element i's id. */
 static size_t
-id_find(const size_t *order, size_t n, const struct dbk_id *id,
+id_slot(const struct dbk_id *id, size_t mask)
+{
+	uint64_t h;
+
+	memcpy(&h, id->b + 6, 8);
+	return (size_t)((h * UINT64_C(0x9e3779b97f4a7c15)) >> 20) & mask;
+}
+
+/* Index of the element with `id`, or NONE.  get(i) is element i's id. */
+static size_t
+id_find(const struct idhash *ix, const struct dbk_id *id,
     const struct dbk_id *(*get)(const struct dbk_facts *, size_t),
     const struct dbk_facts *f)
 {
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = id_cmp(get(f, order[mid]), id);
-		if (c == 0)
-			return order[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	for (size_t j = id_slot(id, ix->mask); ix->slot[j] != 0;
+	    j = (j + 1) & ix->mask) {
+		size_t i = ix->slot[j] - 1;
+		if (id_cmp(get(f, i), id) == 0)
+			return i;
 	}
 	return NONE;
 }
@@ -282,25 +294,8 @@ deal_id(const struct dbk_facts *f, size_t i)
 	return &f->deals[i].id;
 }
 
-/* Sorting helpers: qsort has no context, so the keys travel along. */
-struct idkey {
-	const struct dbk_id *id;
-	size_t i;
-};
-
-static int
-idkey_cmp(const void *a, const void *b)
-{
-	const struct idkey *x = a, *y = b;
-	int c = id_cmp(x->id, y->id);
-
-	if (c != 0)
-		return c;
-	return x->i < y->i ? -1 : x->i > y->i;
-}
-
+/* A fact's time and index, for sorting one customer's many facts. */
 struct tkey {
-	size_t c;
 	int64_t at;
 	size_t i;               /* fact index: id order breaks ties */
 };
@@ -310,8 +305,6 @@ tkey_cmp(const void *a, const void *b)
 {
 	const struct tkey *x = a, *y = b;
 
-	if (x->c != y->c)
-		return x->c < y->c ? -1 : 1;
 	if (x->at != y->at)
 		return x->at < y->at ? -1 : 1;
 	return x->i < y->i ? -1 : x->i > y->i;
@@ -339,73 +332,94 @@ xcalloc(size_t n, size_t size)
 	return calloc(n == 0 ? 1 : n, size);
 }
 
-/* Sorted id order of n elements; *dup set when two ids are equal. */
-static size_t *
-order_by_id(const struct dbk_facts *f, size_t n,
-    const struct dbk_id *(*get)(const struct dbk_facts *, size_t), int *dup)
+/* The id index of n elements; *dup set when two ids are equal.  0 or
+ * DBK_ENOMEM. */
+static int
+index_ids(const struct dbk_facts *f, size_t n,
+    const struct dbk_id *(*get)(const struct dbk_facts *, size_t),
+    struct idhash *ix, int *dup)
 {
-	struct idkey *k = xcalloc(n, sizeof(*k));
-	size_t *o = xcalloc(n, sizeof(*o));
+	size_t size = 16;
 
 	*dup = 0;
-	if (k == NULL || o == NULL) {
-		free(k);
-		free(o);
-		return NULL;
-	}
+	if (n >= UINT32_MAX)
+		return DBK_ENOMEM;
+	while (size < 2 * n + 1)
+		size *= 2;
+	if ((ix->slot = xcalloc(size, sizeof(*ix->slot))) == NULL)
+		return DBK_ENOMEM;
+	ix->mask = size - 1;
 	for (size_t i = 0; i < n; i++) {
-		k[i].id = get(f, i);
-		k[i].i = i;
+		const struct dbk_id *id = get(f, i);
+		size_t j = id_slot(id, ix->mask);
+		for (; ix->slot[j] != 0; j = (j + 1) & ix->mask)
+			if (id_cmp(get(f, ix->slot[j] - 1), id) == 0)
+				*dup = 1;
+		ix->slot[j] = (uint32_t)(i + 1);
 	}
-	qsort(k, n, sizeof(*k), idkey_cmp);
-	for (size_t i = 0; i < n; i++) {
-		o[i] = k[i].i;
-		if (i > 0 && id_cmp(k[i - 1].id, k[i].id) == 0)
-			*dup = 1;
-	}
-	free(k);
-	return o;
+	return 0;
 }
 
-/* Group facts of each customer in time order: sorted[off[c]..off[c+1]). */
+/*
+ * Group facts of each customer in time order: sorted[off[c]..off[c+1]).
+ * Counting by customer, then each customer's few facts by (time, index):
+ * linear in the facts where one sort of them all was not.
+ */
 static int
 by_customer(size_t nc, size_t n, const size_t *fc, const int64_t *at,
     size_t **sorted, size_t **off)
 {
-	struct tkey *k = xcalloc(n, sizeof(*k));
-	size_t m = 0;
+	size_t *o, *s;
 
-	*sorted = xcalloc(n, sizeof(**sorted));
-	*off = xcalloc(nc + 1, sizeof(**off));
-	if (k == NULL || *sorted == NULL || *off == NULL) {
-		free(k);
+	*sorted = s = xcalloc(n, sizeof(**sorted));
+	*off = o = xcalloc(nc + 2, sizeof(**off));
+	if (s == NULL || o == NULL)
 		return DBK_ENOMEM;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (fc[i] == NONE)
+	for (size_t i = 0; i < n; i++)
+		if (fc[i] != NONE)
+			o[fc[i] + 2]++;
+	for (size_t c = 0; c < nc; c++)
+		o[c + 2] += o[c + 1];
+	/* o[c + 1] is now where customer c's facts start: place them. */
+	for (size_t i = 0; i < n; i++)
+		if (fc[i] != NONE)
+			s[o[fc[i] + 1]++] = i;
+	/* o[c] is where c starts, o[c + 1] where it ends.  Few facts: an
+	 * insertion sort; many: qsort, so no customer costs quadratic time. */
+	for (size_t c = 0; c < nc; c++) {
+		if (o[c + 1] - o[c] > 32) {
+			size_t m = o[c + 1] - o[c];
+			struct tkey *k = xcalloc(m, sizeof(*k));
+			if (k == NULL)
+				return DBK_ENOMEM;
+			for (size_t j = 0; j < m; j++) {
+				k[j].i = s[o[c] + j];
+				k[j].at = at[k[j].i];
+			}
+			qsort(k, m, sizeof(*k), tkey_cmp);
+			for (size_t j = 0; j < m; j++)
+				s[o[c] + j] = k[j].i;
+			free(k);
 			continue;
-		k[m].c = fc[i];
-		k[m].at = at[i];
-		k[m].i = i;
-		m++;
-	}
-	qsort(k, m, sizeof(*k), tkey_cmp);
-	for (size_t j = 0, c = 0; c <= nc; c++) {
-		(*off)[c] = j;
-		while (j < m && k[j].c == c) {
-			(*sorted)[j] = k[j].i;
-			j++;
+		}
+		for (size_t k = o[c] + 1; k < o[c + 1]; k++) {
+			size_t v = s[k], j = k;
+			while (j > o[c] && (at[s[j - 1]] > at[v] ||
+			    (at[s[j - 1]] == at[v] && s[j - 1] > v))) {
+				s[j] = s[j - 1];
+				j--;
+			}
+			s[j] = v;
 		}
 	}
-	free(k);
 	return 0;
 }
 
 static void
 ctx_free(struct ctx *c)
 {
-	free(c->corder);
-	free(c->dorder);
+	free(c->cix.slot);
+	free(c->dix.slot);
 	free(c->st_c);
 	free(c->in_c);
 	free(c->de_c);
@@ -573,11 +587,11 @@ ctx_init(struct ctx *c, const struct dbk_facts *f, enum dbk_scope by,
 	memset(c, 0, sizeof(*c));
 	c->f = f;
 	c->nc = f->ncustomers;
-	if ((c->corder = order_by_id(f, c->nc, cust_id, &dup)) == NULL)
+	if (index_ids(f, c->nc, cust_id, &c->cix, &dup) != 0)
 		return DBK_ENOMEM;
 	if (dup)
 		return DBK_EINVAL;
-	if ((c->dorder = order_by_id(f, f->ndeals, deal_id, &dup)) == NULL)
+	if (index_ids(f, f->ndeals, deal_id, &c->dix, &dup) != 0)
 		return DBK_ENOMEM;
 	if (dup)
 		return DBK_EINVAL;
@@ -601,19 +615,19 @@ ctx_init(struct ctx *c, const struct dbk_facts *f, enum dbk_scope by,
 	/* Attribution: every fact through its customer (payments through
 	 * their deal, whose customer decides). */
 	for (size_t i = 0; i < f->nstages; i++)
-		c->st_c[i] = id_find(c->corder, c->nc, &f->stages[i].customer,
+		c->st_c[i] = id_find(&c->cix, &f->stages[i].customer,
 		    cust_id, f);
 	for (size_t i = 0; i < f->ninteractions; i++)
-		c->in_c[i] = id_find(c->corder, c->nc,
+		c->in_c[i] = id_find(&c->cix,
 		    &f->interactions[i].customer, cust_id, f);
 	for (size_t i = 0; i < f->ndeals; i++)
-		c->de_c[i] = id_find(c->corder, c->nc, &f->deals[i].customer,
+		c->de_c[i] = id_find(&c->cix, &f->deals[i].customer,
 		    cust_id, f);
 	for (size_t i = 0; i < f->nobjections; i++)
-		c->ob_c[i] = id_find(c->corder, c->nc,
+		c->ob_c[i] = id_find(&c->cix,
 		    &f->objections[i].customer, cust_id, f);
 	for (size_t i = 0; i < f->npayments; i++)
-		c->pay_d[i] = id_find(c->dorder, f->ndeals,
+		c->pay_d[i] = id_find(&c->dix,
 		    &f->payments[i].deal, deal_id, f);
 
 	for (size_t i = 0; i < f->nstages; i++)
@@ -708,7 +722,7 @@ customers_pass(struct ctx *c, long g, const struct dbk_period *p,
 	struct dbk_mvalue *v = out->v;
 	int64_t nnew = 0, cohort = 0, reached[DBK_FUNNEL_STEPS + 1] = { 0 };
 	int64_t wins = 0, losses = 0, cyc_sum = 0, nstalled = 0;
-	int64_t wp_whole = 0, wp_frac = 0, t;
+	int64_t wp_whole = 0, wp_frac = 0, t, due;
 	int wp_hidden = 0, wp_over = 0, cyc_over = 0;
 	size_t ncyc = 0, cap = 0;
 
@@ -772,17 +786,23 @@ customers_pass(struct ctx *c, long g, const struct dbk_period *p,
 		}
 
 		/* Stalled: the last contact by the end (or lead_at when
-		 * none), unless a next step is dated after the period. */
+		 * none), unless a next step is dated after the period.  The
+		 * next step is the one the last interaction before the end
+		 * set, so a past period sees the step it had then; the
+		 * customer's own next_due_day counts only when no such
+		 * interaction set one. */
 		t = cu->lead_at;
+		due = cu->next_due_day;
 		for (size_t k = c->in_off[ci]; k < c->in_off[ci + 1]; k++) {
 			const struct dbk_fact_interaction *it =
 			    &f->interactions[c->in_sorted[k]];
 			if (it->at >= p->end)
 				break;
 			t = it->at;
+			if (it->due_day != INT64_MIN)
+				due = it->due_day;
 		}
-		if (cu->next_due_day != INT64_MIN &&
-		    cu->next_due_day > p->last_day)
+		if (due != INT64_MIN && due > p->last_day)
 			continue;
 		if (p->end - t <= (int64_t)stalled_days * DAY)
 			continue;
@@ -1175,7 +1195,11 @@ dbk_eval_free(struct dbk_eval *e)
 		free(e->g[i].stalled);
 		free((void *)e->g[i].reviews);
 	}
+	/* The values include amounts: wiped, as every decrypted amount. */
+	if (e->g != NULL)
+		explicit_bzero(e->g, e->ng * sizeof(*e->g));
 	free(e->g);
+	explicit_bzero(e, sizeof(*e));
 	free(e);
 }
 

@@ -68,6 +68,19 @@ int dbki_fact_check_block(const uint8_t *key, size_t klen, const uint8_t *p,
  * store made before the fact index and the summaries' priority). */
 int dbki_fact_rebuild(struct dbk_txn *t, struct dbk_error *err) DBK_WUR;
 
+/* The index of customer id in facts gathered by dbk_eval_facts, or -1. */
+struct dbk_facts;
+long dbki_facts_customer(const struct dbk_facts *f, const struct dbk_id *id);
+
+/* Values too large for a record, kept under its id and a tag (blob.c);
+ * the reader checks them against a hash in the record.  get returns a
+ * NUL-terminated copy (free with dbki_free_plain(p, len + 1)), or
+ * DBK_ENOTFOUND. */
+int dbki_blob_put(struct dbk_txn *t, const uint8_t id[16], uint8_t tag,
+    const void *data, size_t len, struct dbk_error *err) DBK_WUR;
+int dbki_blob_get(struct dbk_txn *t, const uint8_t id[16], uint8_t tag,
+    uint8_t **out, size_t *outlen, struct dbk_error *err) DBK_WUR;
+
 void dbki_id_new(struct dbk_store *s, struct dbk_id *id);
 const char *dbki_replica_member(struct dbk_store *s, const uint8_t rep[8]);
 int dbki_record_encode(const struct dbk_record *r, struct dbki_buf *b) DBK_WUR;

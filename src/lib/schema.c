@@ -173,11 +173,11 @@ static const struct dbk_fielddef evalrun_fields[] = {
 	COMMON,
 	{ "by_scope", DBK_K_TEXT, Y, "scope", "評估維度" },
 	{ "digest", DBK_K_TEXT, Y, "input digest", "輸入摘要" },
-	{ "inputs", DBK_K_TEXT, Y, "inputs", "輸入記錄" },
 	{ "metrics_version", DBK_K_TEXT, Y, "metric definitions", "指標定義版本" },
+	{ "ninputs", DBK_K_TEXT, Y, "input entries", "輸入記錄數" },
 	{ "params", DBK_K_TEXT, Y, "parameters", "參數" },
 	{ "period", DBK_K_TEXT, Y, "period", "評估周期" },
-	{ "results", DBK_K_TEXT, Y, "results", "結果" },
+	{ "results_hash", DBK_K_TEXT, Y, "results hash", "結果摘要" },
 	{ "sig", DBK_K_TEXT, Y, "signature", "簽名" },
 	{ "signer", DBK_K_TEXT, Y, "signed by", "簽名人" },
 };

@@ -24,8 +24,11 @@
 
 const char *const dbki_db_names[DBI_COUNT] = {
 	"meta", "rec", "child", "ids", "codes", "hist", "changes", "audit",
-	"csum", "fact"
+	"csum", "fact", "blob"
 };
+
+/* In meta: the fact index is complete. */
+#define FACTS_DONE "facts"
 
 /* The plaintext header: the only value not under the DEK. */
 #define HDR_MAGIC "DBKS"
@@ -365,10 +368,12 @@ env_open(struct dbk_store *s, int create, struct dbk_error *err)
 	for (int i = 0; i < DBI_COUNT; i++) {
 		mrc = mdb_dbi_open(txn, dbki_db_names[i], create ? MDB_CREATE : 0,
 		    &s->dbi[i]);
-		if (mrc == MDB_NOTFOUND && i == DBI_FACT) {
-			/* A store from before the fact index: made below and
-			 * filled once the key is at hand (dbki_store_open). */
-			s->fact_rebuild = 1;
+		if (mrc == MDB_NOTFOUND && i >= DBI_FACT) {
+			/* A store from before these databases: they are made
+			 * below, and the fact index filled once the key is at
+			 * hand (dbki_store_open, when the "facts" mark of a
+			 * complete index is missing). */
+			s->dbs_added = 1;
 			continue;
 		}
 		if (mrc == MDB_NOTFOUND) {
@@ -384,25 +389,35 @@ env_open(struct dbk_store *s, int create, struct dbk_error *err)
 	}
 	if ((mrc = mdb_txn_commit(txn)) != 0)
 		return dbki_error_lmdb(err, mrc, "opening the databases");
-	if (s->fact_rebuild) {
+	if (s->dbs_added) {
 		if ((mrc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
 			return dbki_error_lmdb(err, mrc, "starting a transaction");
-		if ((mrc = mdb_dbi_open(txn, dbki_db_names[DBI_FACT], MDB_CREATE,
-		    &s->dbi[DBI_FACT])) != 0) {
-			mdb_txn_abort(txn);
-			return dbki_error_lmdb(err, mrc, "adding the fact index");
+		for (int i = DBI_FACT; i < DBI_COUNT; i++) {
+			if ((mrc = mdb_dbi_open(txn, dbki_db_names[i], MDB_CREATE,
+			    &s->dbi[i])) != 0) {
+				mdb_txn_abort(txn);
+				return dbki_error_lmdb(err, mrc, "adding a database");
+			}
 		}
 		if ((mrc = mdb_txn_commit(txn)) != 0)
-			return dbki_error_lmdb(err, mrc, "adding the fact index");
+			return dbki_error_lmdb(err, mrc, "adding a database");
 	}
 	return 0;
 }
 
+/* The fact index is complete: written by init, and by the rebuild in
+ * the same transaction as the facts, so a store whose first open after an
+ * upgrade failed (a wrong passphrase, a crash) is rebuilt next time. */
 static int
 fact_rebuild_txn(struct dbk_txn *t, void *ctx, struct dbk_error *err)
 {
+	int rc;
+
 	(void)ctx;
-	return dbki_fact_rebuild(t, err);
+	if ((rc = dbki_fact_rebuild(t, err)) != 0)
+		return rc;
+	return dbki_put(t, DBI_META, FACTS_DONE, strlen(FACTS_DONE), "1", 1, 0,
+	    err);
 }
 
 static void
@@ -626,6 +641,8 @@ create_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	if ((rc = dbki_put(t, DBI_META, "ident", 5, c->ident, IDENT_LEN, 0,
 	    err)) != 0 || (rc = save_config(t, err)) != 0 ||
 	    (rc = save_rkeys(t, err)) != 0 ||
+	    (rc = dbki_put(t, DBI_META, FACTS_DONE, strlen(FACTS_DONE), "1", 1,
+	    0, err)) != 0 ||
 	    (rc = dbki_audit_append(t, "init", 0, NULL, NULL, 0, err)) != 0)
 		return rc;
 	(void)dbki_hlc_next(t);
@@ -813,6 +830,17 @@ open_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	memcpy(s->sec->x_sk, ident + 64, 32);
 	memcpy(s->replica, ident + 96, DBKI_REPLICA_LEN);
 	dbki_free_plain(ident, n);
+	{
+		uint8_t *done = NULL;
+		size_t dn = 0;
+		rc = dbki_get(t, DBI_META, FACTS_DONE, strlen(FACTS_DONE), &done,
+		    &dn, err);
+		dbki_free_plain(done, dn);
+		if (rc == DBK_ENOTFOUND)
+			s->fact_rebuild = 1;
+		else if (rc != 0)
+			return rc;
+	}
 	crypto_sign_ed25519_sk_to_pk(s->ed_pk, s->sec->ed_sk);
 	crypto_scalarmult_base(s->x_pk, s->sec->x_sk);
 	if ((rc = load_config(t, err)) != 0)

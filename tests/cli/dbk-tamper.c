@@ -48,6 +48,9 @@
  *   rec-clone DIR PASSFILE IDHEX
  *       an insider: a new record of the same type with every field of
  *       IDHEX copied; prints the new id.
+ *   blob-set DIR PASSFILE IDHEX TAG TEXT
+ *       an insider: replace record IDHEX's blob TAG (one character, e.g.
+ *       'r' for an evaluation run's results) with TEXT, validly encrypted.
  *
  * Raw edits go through a write transaction of the library, which signs
  * a new audit head only when entries were appended through the API: so
@@ -71,6 +74,7 @@
 	"       dbk-tamper rec-flip DIR PASSFILE IDHEX FIELD\n" \
 	"       dbk-tamper rec-set DIR PASSFILE IDHEX FIELD=VALUE\n" \
 	"       dbk-tamper rec-clone DIR PASSFILE IDHEX\n" \
+	"       dbk-tamper blob-set DIR PASSFILE IDHEX TAG TEXT\n" \
 	"       dbk-tamper rec-rawflip DIR PASSFILE IDHEX\n"
 
 static int
@@ -540,6 +544,40 @@ out:
 	return rc;
 }
 
+static int
+blob_set(struct dbk_store *s, const char *idhex, const char *tag,
+    const char *text)
+{
+	struct dbk_error err = { 0 };
+	struct dbk_txn *t = NULL;
+	uint8_t k[17];
+	int rc = 1;
+
+	if (strlen(tag) != 1)
+		return fail("a tag is one character, not '%s'", tag);
+	if (dbk_txn_begin(s, 1, &t, &err) != 0)
+		return fail_err(&err, "starting a transaction");
+	if (rec_key(t, idhex, k) != 0)
+		goto out;
+	if (dbki_blob_put(t, k + 1, (uint8_t)tag[0], text, strlen(text),
+	    &err) != 0) {
+		fail_err(&err, "writing the blob");
+		goto out;
+	}
+	if (dbk_txn_commit(t, &err) != 0) {
+		t = NULL;
+		fail_err(&err, "committing");
+		goto out;
+	}
+	t = NULL;
+	rc = 0;
+out:
+	if (t != NULL)
+		dbk_txn_abort(t);
+	dbk_error_clear(&err);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -553,6 +591,8 @@ main(int argc, char **argv)
 	if (strcmp(op, "set-kdf") == 0 || strcmp(op, "rec-flip") == 0 ||
 	    strcmp(op, "rec-set") == 0)
 		want = 6;
+	else if (strcmp(op, "blob-set") == 0)
+		want = 7;
 	else if (strcmp(op, "rec-rawflip") == 0 ||
 	    strcmp(op, "rec-clone") == 0 || strncmp(op, "audit-", 6) == 0)
 		want = strcmp(op, "audit-append") == 0 ? 4 : 5;
@@ -581,6 +621,8 @@ main(int argc, char **argv)
 		rc = rc != 0;
 	} else if (strncmp(op, "audit-", 6) == 0) {
 		rc = audit_op(s, op, argc > 4 ? argv[4] : NULL);
+	} else if (strcmp(op, "blob-set") == 0) {
+		rc = blob_set(s, argv[4], argv[5], argv[6]);
 	} else if (strcmp(op, "rec-set") == 0 || strcmp(op, "rec-clone") == 0) {
 		rc = rec_insider(s, op, argv[4], argc > 5 ? argv[5] : NULL);
 	} else {

@@ -137,6 +137,7 @@ inter(struct fx *x, size_t c, int64_t at, int channel, int late)
 	it->at = at;
 	it->channel = channel;
 	it->late = late;
+	it->due_day = INT64_MIN;
 }
 
 static size_t
@@ -1014,6 +1015,56 @@ test_stalled(void **state)
 }
 
 /*
+ * The next step that keeps a customer out of the stalled list is the one
+ * its last interaction before the period's end set, not a later one:
+ *   S1: a call on day 19800 set a step for 19900 (after May, 19874):
+ *       not stalled in May, though silent since 19800 (74 days).
+ *   S2: a call on 19800 set nothing; a call on 19880 (June) set 19950:
+ *       stalled in May, 74 days; in June its step is ahead: not stalled.
+ *   S3: a step for 19900 set on 19800, then a call on 19801 set an
+ *       earlier one, 19850 (before May's end): stalled, 73 days.
+ */
+static void
+test_stalled_due(void **state)
+{
+	struct fx x;
+	struct dbk_eval *e;
+	size_t s1, s2, s3;
+
+	(void)state;
+	fx_init(&x);
+	s1 = cust(&x, NULL, NULL, -1, AT(19790));
+	s2 = cust(&x, NULL, NULL, -1, AT(19790));
+	s3 = cust(&x, NULL, NULL, -1, AT(19790));
+	inter(&x, s1, AT(19800), DBK_CHANNEL_PHONE, 0);
+	x.f.interactions[x.f.ninteractions - 1].due_day = 19900;
+	inter(&x, s2, AT(19800), DBK_CHANNEL_PHONE, 0);
+	inter(&x, s2, AT(19880), DBK_CHANNEL_PHONE, 0);
+	x.f.interactions[x.f.ninteractions - 1].due_day = 19950;
+	inter(&x, s3, AT(19800), DBK_CHANNEL_PHONE, 0);
+	x.f.interactions[x.f.ninteractions - 1].due_day = 19900;
+	inter(&x, s3, AT(19801), DBK_CHANNEL_PHONE, 0);
+	x.f.interactions[x.f.ninteractions - 1].due_day = 19850;
+
+	e = run(&x, "2024-05");
+	OK(e, 0, DBK_M_STALLED, 2);
+	assert_memory_equal(&e->g[0].stalled[0].customer,
+	    &x.f.customers[s2].id, sizeof(struct dbk_id));
+	assert_int_equal(e->g[0].stalled[0].days, 74);
+	assert_memory_equal(&e->g[0].stalled[1].customer,
+	    &x.f.customers[s3].id, sizeof(struct dbk_id));
+	assert_int_equal(e->g[0].stalled[1].days, 73);
+	dbk_eval_free(e);
+	e = run(&x, "2024-06");
+	/* June ends on day 19904: S1's step (19900) is no longer ahead and
+	 * S1 has been silent 104 days; S3 likewise (103); S2 spoke on 19880
+	 * (24 days) but its step 19950 is ahead anyway. */
+	OK(e, 0, DBK_M_STALLED, 2);
+	dbk_eval_free(e);
+	fx_free(&x);
+}
+
+/*
  * Follow-ups and activity in 2024Q2 (91 days = 13 weeks).
  *   H1 (high): 4 phone calls; H2 (high): 2 visits; L1 (low): online,
  *   email, other, and one of unknown channel (counted as other); M1
@@ -1627,6 +1678,7 @@ main(void)
 		cmocka_unit_test(test_by_member),
 		cmocka_unit_test(test_goals),
 		cmocka_unit_test(test_stalled),
+		cmocka_unit_test(test_stalled_due),
 		cmocka_unit_test(test_followups),
 		cmocka_unit_test(test_cycle),
 		cmocka_unit_test(test_need_and_objections),
