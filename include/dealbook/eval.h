@@ -175,9 +175,9 @@ struct dbk_mvalue {
 	const char *key;             /* static: "new_customers", ... */
 	enum dbk_unit unit;
 	struct dbk_mstate cur;       /* this period */
-	/* Ratios: value = round_half_up(scale * num / den), scale 1 (count,
-	 * money), 1000 (permille), 10 (tenths) or 100 (hundredths).  Both 0
-	 * when restricted. */
+	/* Ratios: value = scale * num / den, rounded half away from zero;
+	 * scale 1 (count, money), 1000 (permille), 10 (tenths) or 100
+	 * (hundredths).  Both 0 when restricted. */
 	int has_ratio;
 	int64_t num, den;
 	int has_median;              /* avg_cycle_days only */

@@ -910,6 +910,11 @@ activity_pass(struct ctx *c, long g, const struct dbk_period *p,
 	}
 	for (int k = 0; k < DBK_CHANNEL_COUNT; k++)
 		st_ok(&v[DBK_M_ACTIVITY_PHONE + k].cur, ch[k]);
+	/* The activity keys follow the channels, in the channels' order. */
+	_Static_assert(DBK_M_ACTIVITY_PHONE + DBK_CHANNEL_OTHER ==
+	    DBK_M_ACTIVITY_OTHER && DBK_CHANNEL_PHONE == 0 &&
+	    DBK_CHANNEL_VISIT == 1 && DBK_M_ACTIVITY_VISIT ==
+	    DBK_M_ACTIVITY_PHONE + 1, "activity keys in channel order");
 	st_ok(&v[DBK_M_ACTIVITY_TOTAL].cur, n);
 	v_ratio(&v[DBK_M_TIMELINESS], ontime, n, WHY_NOINTER);
 	/* per week = n / (active x days / 7) = 7n / (active x days) */
