@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "civil.h"
 #include "internal.h"
 #include "record_int.h"
 #include "dealbook/evalrun.h"
@@ -141,15 +142,7 @@ str_day(const char *v, int32_t *out)
 		    (m == 2 && d == 29 && !leap))
 			return -1;
 	}
-	/* Days from civil (H. Hinnant). */
-	y -= m <= 2;
-	{
-		int era = (y >= 0 ? y : y - 399) / 400;
-		int yoe = y - era * 400;
-		int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-		int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-		*out = (int32_t)(era * 146097 + doe - 719468);
-	}
+	*out = (int32_t)dbki_days_from_civil(y, m, d);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  * the whole string; nothing here allocates except the masks.
  */
 #include "dealbook/parse.h"
+#include "civil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,8 +227,9 @@ out:
 
 /* ---- dates and times -------------------------------------------------- */
 
-/* Howard Hinnant's days_from_civil / civil_from_days, proleptic Gregorian. */
-static int64_t days_from_civil(int64_t y, int m, int d)
+/* Howard Hinnant's days_from_civil / civil_from_days, proleptic Gregorian
+ * (shared with period.c and evalfacts.c through internal.h). */
+int64_t dbki_days_from_civil(int64_t y, int m, int d)
 {
 	int64_t era;
 	unsigned yoe, doy, doe;
@@ -240,7 +242,7 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + (int64_t)doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+void dbki_civil_from_days(int64_t z, int64_t *y, int *m, int *d)
 {
 	int64_t era;
 	unsigned doe, yoe, doy, mp;
@@ -273,7 +275,7 @@ static int local_today(int64_t now, int64_t *days)
 
 	if ((int64_t)t != now || !localtime_r(&t, &tm))
 		return -1;
-	*days = days_from_civil((int64_t)tm.tm_year + 1900, tm.tm_mon + 1,
+	*days = dbki_days_from_civil((int64_t)tm.tm_year + 1900, tm.tm_mon + 1,
 	    tm.tm_mday);
 	return 0;
 }
@@ -344,7 +346,7 @@ static int parse_date_span(const char *p, const char *e, int64_t now,
 	if (p != e || y < 1 || m < 1 || m > 12 || d < 1 ||
 	    d > days_in_month(y, m))
 		return -1;
-	*days = days_from_civil(y, m, d);
+	*days = dbki_days_from_civil(y, m, d);
 	return 0;
 }
 
@@ -372,7 +374,7 @@ void dbk_format_date(int32_t days, char buf[11])
 	int64_t y;
 	int m, d, n = -1;
 
-	civil_from_days(days, &y, &m, &d);
+	dbki_civil_from_days(days, &y, &m, &d);
 	if (y >= 0 && y <= 9999)
 		n = snprintf(buf, 11, "%04d-%02d-%02d", (int)y, m, d);
 	if (n < 0 || n >= 11)
@@ -427,7 +429,7 @@ int dbk_parse_datetime(const char *s, int64_t now, int64_t *out)
 			goto out;
 		t = days * 86400 + h * 3600 + mi * 60 + sec;
 	} else {
-		civil_from_days(days, &y, &m, &d);
+		dbki_civil_from_days(days, &y, &m, &d);
 		if (y < 1 || y > 9999 ||
 		    local_mktime(y, m, d, h, mi, sec, &t) != 0)
 			goto out;

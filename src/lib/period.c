@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "civil.h"
 #include "internal.h"
 
 #define DAY 86400
@@ -25,38 +26,6 @@
 static const char expected_forms[] =
     "expected 2024, 2024Q2, 2024-05, 2024W19 or 2024-04-01..2024-06-30";
 
-/* Howard Hinnant's days_from_civil / civil_from_days, proleptic
- * Gregorian; parse.c keeps its own copies private. */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (unsigned)((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1);
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static void
-civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t era;
-	unsigned doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = (unsigned)(z - era * 146097);
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
 
 static int
 days_in_month(int64_t y, int m)
@@ -92,7 +61,7 @@ iso_weekday(int64_t z)
 static int64_t
 iso_week1(int64_t y)
 {
-	int64_t jan4 = days_from_civil(y, 1, 4);
+	int64_t jan4 = dbki_days_from_civil(y, 1, 4);
 
 	return jan4 - (iso_weekday(jan4) - 1);
 }
@@ -135,7 +104,7 @@ ymd(const char **p, int64_t *day)
 	if (y < YEAR_MIN || y > YEAR_MAX || m < 1 || m > 12 || d < 1 ||
 	    d > days_in_month(y, m))
 		return -1;
-	*day = days_from_civil(y, m, d);
+	*day = dbki_days_from_civil(y, m, d);
 	return 0;
 }
 
@@ -155,7 +124,7 @@ fill(struct dbk_period *p, enum dbk_period_kind kind, int64_t first,
 	p->utc_offset_min = off;
 	p->start = first * DAY - (int64_t)off * 60;
 	p->end = (last + 1) * DAY - (int64_t)off * 60;
-	civil_from_days(first, &y, &m, &d);
+	dbki_civil_from_days(first, &y, &m, &d);
 	switch (kind) {
 	case DBK_PERIOD_YEAR:
 		snprintf(p->label, sizeof(p->label), "%04lld", (long long)y);
@@ -170,7 +139,7 @@ fill(struct dbk_period *p, enum dbk_period_kind kind, int64_t first,
 		break;
 	case DBK_PERIOD_WEEK:
 		/* The ISO year is the year of the week's Thursday. */
-		civil_from_days(first + 3, &y, &m, &d);
+		dbki_civil_from_days(first + 3, &y, &m, &d);
 		snprintf(p->label, sizeof(p->label), "%04lldW%02d",
 		    (long long)y, (int)((first - iso_week1(y)) / 7) + 1);
 		break;
@@ -219,8 +188,8 @@ dbk_period_parse(const char *s, int utc_offset_min, struct dbk_period *out,
 	switch (*p) {
 	case '\0':
 		kind = DBK_PERIOD_YEAR;
-		first = days_from_civil(y, 1, 1);
-		last = days_from_civil(y, 12, 31);
+		first = dbki_days_from_civil(y, 1, 1);
+		last = dbki_days_from_civil(y, 12, 31);
 		break;
 	case 'Q':
 	case 'q':
@@ -228,16 +197,16 @@ dbk_period_parse(const char *s, int utc_offset_min, struct dbk_period *out,
 		if (digits(&p, 1, &n) != 0 || n < 1 || n > 4 || *p != '\0')
 			goto bad;
 		kind = DBK_PERIOD_QUARTER;
-		first = days_from_civil(y, 3 * n - 2, 1);
-		last = days_from_civil(y, 3 * n, days_in_month(y, 3 * n));
+		first = dbki_days_from_civil(y, 3 * n - 2, 1);
+		last = dbki_days_from_civil(y, 3 * n, days_in_month(y, 3 * n));
 		break;
 	case '-':
 		p++;
 		if (digits(&p, 2, &n) != 0 || n < 1 || n > 12 || *p != '\0')
 			goto bad;
 		kind = DBK_PERIOD_MONTH;
-		first = days_from_civil(y, n, 1);
-		last = days_from_civil(y, n, days_in_month(y, n));
+		first = dbki_days_from_civil(y, n, 1);
+		last = dbki_days_from_civil(y, n, days_in_month(y, n));
 		break;
 	case 'W':
 	case 'w':
@@ -266,10 +235,10 @@ dbk_period_previous(const struct dbk_period *p, struct dbk_period *out)
 	int m, d;
 	struct dbk_period r;
 
-	civil_from_days(p->first_day, &y, &m, &d);
+	dbki_civil_from_days(p->first_day, &y, &m, &d);
 	switch (p->kind) {
 	case DBK_PERIOD_YEAR:
-		first = days_from_civil(y - 1, 1, 1);
+		first = dbki_days_from_civil(y - 1, 1, 1);
 		last = p->first_day - 1;
 		break;
 	case DBK_PERIOD_QUARTER:
@@ -281,7 +250,7 @@ dbk_period_previous(const struct dbk_period *p, struct dbk_period *out)
 			m += 12;
 			y--;
 		}
-		first = days_from_civil(y, m, 1);
+		first = dbki_days_from_civil(y, m, 1);
 		last = p->first_day - 1;
 		break;
 	case DBK_PERIOD_WEEK:
