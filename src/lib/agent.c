@@ -297,6 +297,17 @@ dbk_agent_lock(const char *store_path, struct dbk_error *err)
 		free(sock);
 		return DBK_EIO;
 	}
+	/* The agent answers, then wipes its key and exits: wait (up to two
+	 * seconds) until nothing listens, so an unlock right after this
+	 * does not find the old agent still there. */
+	for (int i = 0; i < 200; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		int fd = agent_connect(sock);
+		if (fd < 0)
+			break;
+		close(fd);
+		nanosleep(&ts, NULL);
+	}
 	free(sock);
 	return 0;
 }
