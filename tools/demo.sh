@@ -55,8 +55,8 @@ echo
 echo "== dealbook eval 2024Q2 =="
 d eval 2024Q2
 echo
-echo "== dealbook eval 2024Q2 --by member (王伟's part) =="
-d eval 2024Q2 --by member | sed -n '/^scope: 王伟$/,$p'
+echo "== dealbook --reveal eval 2024Q2 --by member (王伟's part; amounts need --reveal) =="
+d --reveal eval 2024Q2 --by member | sed -n '/^scope: 王伟$/,$p'
 echo
 echo "== dealbook eval run 2024Q2 =="
 out=$(d eval run 2024Q2)

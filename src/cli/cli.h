@@ -174,6 +174,11 @@ int cli_complete(struct cli *c, int argc, char **argv);
  * $TERM set and not "dumb". */
 int cli_color_enabled(void);
 
+/* Mask the amounts of an evaluation document (cmd_eval.c): without
+ * --reveal each money metric's numbers become null. */
+struct cJSON;
+void cli_eval_json_mask(struct cJSON *root);
+
 /* Colour in TBL_TABLE output (other formats ignore it); off by default,
  * so tables print byte for byte as before.  Styles are per cell; the
  * escape codes never count towards the column widths. */

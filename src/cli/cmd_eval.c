@@ -236,15 +236,88 @@ struct eval_ctx {
 	struct dbk_id run;	/* eval run: the run made */
 };
 
-/* A value for people or programs; "" for nothing.  buf: 40 bytes. */
+/*
+ * A value for people or programs; "" for nothing.  buf: 40 bytes.  An
+ * amount is masked without --reveal, as every sensitive value is: "••••"
+ * for people, nothing (null) for programs.
+ */
 static const char *
 mtext(struct cli *c, const struct dbk_eval *e, enum dbk_unit u,
     const struct dbk_mstate *s, char *buf)
 {
+	if (u == DBK_U_MONEY && s->status == DBK_MS_OK && !c->reveal) {
+		snprintf(buf, 40, "%s", cli_machine(c) ? "" : "••••");
+		return buf;
+	}
 	if (dbk_metric_format(u, s->status, s->value, e->minor_digits,
 	    cli_machine(c), buf, 40) < 0)
 		buf[0] = '\0';
 	return buf;
+}
+
+/* Amounts out of an evaluation document unless --reveal: each money
+ * metric's numbers become null (its status stays), and so do the
+ * numerator and denominator of a ratio of amounts (collection_rate: its
+ * percentage stays). */
+void
+cli_eval_json_mask(cJSON *root)
+{
+	static const char *const nums[] = { "value", "num", "den", "median",
+		"target", "benchmark" };
+	const cJSON *g;
+
+	cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(root, "groups")) {
+		const cJSON *m;
+		cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(g,
+		    "metrics")) {
+			const cJSON *u = cJSON_GetObjectItemCaseSensitive(m, "unit");
+			const cJSON *k = cJSON_GetObjectItemCaseSensitive(m, "key");
+			cJSON *prev;
+			if (cJSON_IsString(k) &&
+			    strcmp(k->valuestring, "collection_rate") == 0) {
+				cJSON_ReplaceItemInObjectCaseSensitive((cJSON *)m, "num",
+				    cJSON_CreateNull());
+				cJSON_ReplaceItemInObjectCaseSensitive((cJSON *)m, "den",
+				    cJSON_CreateNull());
+				continue;
+			}
+			if (!cJSON_IsString(u) || strcmp(u->valuestring, "money") != 0)
+				continue;
+			for (size_t i = 0; i < sizeof nums / sizeof *nums; i++)
+				if (cJSON_GetObjectItemCaseSensitive(m, nums[i]))
+					cJSON_ReplaceItemInObjectCaseSensitive(
+					    (cJSON *)m, nums[i], cJSON_CreateNull());
+			prev = cJSON_GetObjectItemCaseSensitive(m, "previous");
+			if (prev != NULL &&
+			    cJSON_GetObjectItemCaseSensitive(prev, "value"))
+				cJSON_ReplaceItemInObjectCaseSensitive(prev, "value",
+				    cJSON_CreateNull());
+		}
+	}
+}
+
+/* An evaluation document on stdout, amounts masked unless --reveal. */
+static int
+print_eval_json(struct cli *c, const char *json)
+{
+	cJSON *o;
+	char *txt;
+
+	if (c->reveal) {
+		puts(json);
+		return 0;
+	}
+	if ((o = cJSON_Parse(json)) == NULL)
+		return cli_error(1, "out of memory");
+	cli_eval_json_mask(o);
+	if ((txt = cJSON_PrintUnformatted(o)) == NULL) {
+		cJSON_Delete(o);
+		return cli_error(1, "out of memory");
+	}
+	puts(txt);
+	cJSON_free(txt);
+	cJSON_Delete(o);
+	return 0;
 }
 
 static const char *
@@ -465,10 +538,10 @@ print_eval(struct cli *c, struct dbk_txn *t, const struct dbk_eval *e)
 		char *j = dbk_eval_json(e, DBK_EVAL_JSON_REVIEWS);
 		if (j == NULL)
 			return cli_error(1, "out of memory");
-		puts(j);
+		rc = print_eval_json(c, j);
 		explicit_bzero(j, strlen(j));
 		free(j);
-		return 0;
+		return rc;
 	}
 	if (c->fmt == TBL_CSV || c->fmt == TBL_MD)
 		return print_rows(c, e);
@@ -751,6 +824,8 @@ show_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		cJSON *o = cJSON_CreateObject(), *res = cJSON_Parse(run->results);
 		char at[24], *txt = NULL;
 		snprintf(at, sizeof at, "%" PRId64, run->at);
+		if (res != NULL && !q->c->reveal)
+			cli_eval_json_mask(res);
 		if (o == NULL || res == NULL ||
 		    !cJSON_AddStringToObject(o, "id", hex) ||
 		    !cJSON_AddStringToObject(o, "period", run->period) ||

@@ -57,7 +57,7 @@ for spec in sys.argv[1:]:
 
 # ---- the source document's numbers, team ----
 h=$(store_hash)
-expect 0 --format json eval 2024Q2
+expect 0 --reveal --format json eval 2024Q2
 wants period/label=2024Q2 period/first_day=2024-04-01 period/last_day=2024-06-30 \
     ngroups=1 \
     team/new_customers/value=12 team/new_customers/target=15 \
@@ -80,8 +80,19 @@ assert r[0]["problem"] == "高潛力客戶每周只跟進一次（應兩次）",
 assert r[0]["action"] == "制定跟進SOP：每周一次電話加一次郵件", r
 ' && ok || fail "funnel, conversion or review in the JSON: $OUT"
 [ "$(store_hash)" = "$h" ] && ok || fail "eval changed the store"
-# The table: the document's layout with the goals and the review.
+# Without --reveal amounts are masked, as every sensitive value is: null
+# in JSON (the status stays), •••• for people; ratios and counts remain.
+expect 0 --format json eval 2024Q2
+wants team/signed_amount/value=null team/signed_amount/status=ok \
+    team/avg_order_value/value=null team/collection_rate/value=86.8 \
+    team/new_customers/value=12
+for a in 6000000 6,000,000 500000 500,000; do lacks "$a"; done
 expect 0 eval 2024Q2
+printf '%s\n' "$OUT" | grep -Eq '^signed_amount +•••• ' && ok ||
+    fail "masked signed_amount row: $OUT"
+for a in 6000000 6,000,000 500,000; do lacks "$a"; done
+# The table: the document's layout with the goals and the review.
+expect 0 --reveal eval 2024Q2
 has "period: 2024Q2 (2024-04-01..2024-06-30), previous 2024Q1"
 has "new_customers 12 (target 15, achieved 80.0%)"
 has "lead_conversion 25.0% (target 20.0%, achieved 125.0%) (benchmark 20.0%)"
@@ -95,7 +106,7 @@ printf '%s\n' "$OUT" | grep -Eq '^avg_order_value +500,000 ' && ok ||
     fail "avg_order_value row: $OUT"
 
 # ---- per member: 王伟 against his goal, 李娜 ----
-expect 0 --format json eval 2024Q2 --by member
+expect 0 --reveal --format json eval 2024Q2 --by member
 wants ngroups=3 \
     王伟/signed_amount/value=4800000.00 王伟/signed_amount/target=5000000.00 \
     王伟/signed_amount/achievement=96.0 王伟/avg_order_value/value=600000.00 \
@@ -104,12 +115,12 @@ wants ngroups=3 \
     李娜/new_customers/value=4 李娜/signed_amount/value=1200000.00 \
     李娜/avg_order_value/value=300000.00 李娜/signed_amount/target=null \
     team/avg_order_value/value=500000.00 team/new_customers/achievement=80.0
-expect 0 eval 2024Q2 --by member
+expect 0 --reveal eval 2024Q2 --by member
 has "scope: 王伟"
 has "signed_amount 4,800,000 (target 5,000,000, achieved 96.0%)"
 
 # ---- per industry ----
-expect 0 --format json eval 2024Q2 --by industry
+expect 0 --reveal --format json eval 2024Q2 --by industry
 wants ngroups=5 team/new_customers/value=12 \
     制造業/new_customers/value=4 制造業/signed_amount/value=2150000.00 \
     物流/new_customers/value=3 物流/signed_amount/value=1800000.00 \
@@ -187,7 +198,7 @@ has "5,000,000"
 expect 0 --format json eval 2024Q2 --by member
 NM=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["groups"][0]["metrics"]))')
 [ "${NM:-0}" -ge 20 ] && ok || fail "only $NM indicators"
-expect 0 --format csv eval 2024Q2 --by member
+expect 0 --reveal --format csv eval 2024Q2 --by member
 [ "$(printf '%s\n' "$OUT" | sed -n 1p)" = "period,scope,group,metric,status,actual,target,achievement,benchmark,previous,median,why" ] &&
     ok || fail "CSV header: $(printf '%s\n' "$OUT" | sed -n 1p)"
 printf '%s\n' "$OUT" | python3 -c '
