@@ -178,6 +178,9 @@ int cli_color_enabled(void);
  * --reveal each money metric's numbers become null. */
 struct cJSON;
 void cli_eval_json_mask(struct cJSON *root);
+/* The UTC offset (minutes) a period's days are counted in here: the
+ * local one at noon of its first day (cmd_eval.c). */
+int cli_utc_offset(struct cli *c, const char *period);
 
 /* Colour in TBL_TABLE output (other formats ignore it); off by default,
  * so tables print byte for byte as before.  Styles are per cell; the

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -20,8 +21,8 @@
  * so a run verifies the same anywhere.  A period that does not parse
  * keeps the current offset; the library then names the bad text.
  */
-static int
-utc_offset(struct cli *c, const char *period)
+int
+cli_utc_offset(struct cli *c, const char *period)
 {
 	time_t when = (time_t)dbk_store_now(c->store);
 	struct dbk_period p;
@@ -70,7 +71,7 @@ exec_goal_set(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	g.target = pos[2];
 	g.member = opt_get(e, ov, "member");
 	g.benchmark = opt_get(e, ov, "benchmark");
-	g.offset = utc_offset(c, g.period);
+	g.offset = cli_utc_offset(c, g.period);
 	if ((rc = dbk_store_write(c->store, goal_set_txn, &g, &c->err)) != 0)
 		return cli_fail(c, rc);
 	cli_print_added(c, "goal", &g.id, g.replaced ? "(changed the goal "
@@ -202,7 +203,7 @@ exec_review_add(struct cli *c, const struct cmd_entry *e, int npos,
 	r.success = opt_get(e, ov, "success");
 	r.problem = opt_get(e, ov, "problem");
 	r.action = opt_get(e, ov, "action");
-	r.offset = utc_offset(c, r.period);
+	r.offset = cli_utc_offset(c, r.period);
 	if ((rc = dbk_store_write(c->store, review_add_txn, &r, &c->err)) != 0)
 		return cli_fail(c, rc);
 	cli_print_added(c, "review", &r.id, NULL);
@@ -374,6 +375,52 @@ stalled_text(struct cli *c, struct dbk_txn *t, const struct dbk_egroup *g)
 static const char *const stage_keys[DBK_STAGE_COUNT] = { "lead", "intent",
 	"proposal", "negotiation", "won", "service", "lost" };
 
+/* n cells of a bar: full blocks, then light shade up to width. */
+static void
+bar(size_t n, size_t width)
+{
+	for (size_t i = 0; i < n; i++)
+		fputs("█", stdout);
+	for (size_t i = n; i < width; i++)
+		fputs("░", stdout);
+}
+
+/* On a terminal: the funnel and the achievement of each goal as bars,
+ * so a quick look needs no browser. */
+static void
+bars(struct cli *c, const struct dbk_eval *e, const struct dbk_egroup *g)
+{
+	const size_t width = 30;
+	int64_t max = 1;
+	char a[40];
+
+	for (int s = 0; s < DBK_STAGE_COUNT; s++)
+		if (g->funnel[s] > max)
+			max = g->funnel[s];
+	for (int s = 0; s < DBK_STAGE_COUNT; s++) {
+		const char *name = c->zh ? dbk_stage_name_zh((enum dbk_stage)s) :
+		    stage_keys[s];
+		size_t dw = dbk_display_width(name);
+		printf("  %s%*s", name, (int)(dw < 13 ? 13 - dw : 1), "");
+		bar((size_t)(g->funnel[s] * (int64_t)width / max), width);
+		printf(" %" PRId64 "\n", g->funnel[s]);
+	}
+	for (size_t i = 0; i < DBK_M_COUNT; i++) {
+		const struct dbk_mvalue *v = &g->v[i];
+		int64_t pm;
+		if (!v->has_target)
+			continue;
+		pm = v->achievement.status == DBK_MS_OK ? v->achievement.value : 0;
+		if (pm < 0)
+			pm = 0;
+		printf("  %s\n  ", v->key);
+		/* The scale ends at 100 %: beyond it the bar runs on. */
+		bar((size_t)((pm > 3000 ? 3000 : pm) * (int64_t)width / 1000),
+		    width);
+		printf(" %s\n", mtext(c, e, DBK_U_PERMILLE, &v->achievement, a));
+	}
+}
+
 /* One group of the evaluation as a table, in the layout of the source
  * document's evaluation table: period, scope, target, actual, achievement,
  * the key-indicator comparisons, then the review texts. */
@@ -479,6 +526,8 @@ print_group_table(struct cli *c, struct dbk_txn *t, const struct dbk_eval *e,
 			    mtext(c, e, DBK_U_PERMILLE, &g->conv[s].cur, a));
 		putchar('\n');
 	}
+	if (isatty(STDOUT_FILENO))
+		bars(c, e, g);
 	st = stalled_text(c, t, g);
 	printf("%s %d+ %s: %s\n", c->zh ? "停滯客戶（未聯系" : "stalled (no contact for",
 	    e->stalled_days, c->zh ? "天）" : "days)",
@@ -616,7 +665,7 @@ exec_eval(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	if ((rc = eval_opts(c, e, ov, &x)) != 0)
 		return rc;
 	x.period = pos[0];
-	x.offset = utc_offset(c, x.period);
+	x.offset = cli_utc_offset(c, x.period);
 	if ((rc = dbk_store_read(c->store, eval_txn, &x, &c->err)) != 0)
 		return cli_fail(c, rc);
 	return x.rc;
@@ -715,7 +764,7 @@ exec_eval_run(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	if ((rc = eval_opts(c, e, ov, &x)) != 0)
 		return rc;
 	x.period = pos[0];
-	x.offset = utc_offset(c, x.period);
+	x.offset = cli_utc_offset(c, x.period);
 	if ((rc = dbk_store_write(c->store, run_txn, &x, &c->err)) != 0)
 		return cli_fail(c, rc);
 	dbk_id_format(&x.run, hex);
