@@ -3,8 +3,11 @@
 # Installs only what is missing; needs root (or sudo) only then.
 set -euo pipefail
 
+# chromium and fonts-noto-cjk: tests/cli/t_report.sh renders the HTML
+# report in headless Chromium and checks that its Chinese text is drawn.
 pkgs=(build-essential cmake pkg-config libsodium-dev liblmdb-dev
-      libcjson-dev libutf8proc-dev libcmocka-dev python3)
+      libcjson-dev libutf8proc-dev libcmocka-dev python3
+      chromium fonts-noto-cjk)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

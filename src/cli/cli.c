@@ -60,10 +60,18 @@ cli_usage(FILE *fp, const struct cmd_entry *e)
 		fprintf(fp, " %s", e->args);
 	for (size_t i = 0; e->opts && e->opts[i].name; i++) {
 		const struct opt *o = &e->opts[i];
-		fprintf(fp, " [--%s%s%s]%s", o->name, o->arg ? " " : "",
-		    o->arg ? o->arg : "", o->repeat ? "..." : "");
+		fprintf(fp, " [%s%s%s%s]%s", cli_dashes(o), o->name,
+		    o->arg ? " " : "", o->arg ? o->arg : "",
+		    o->repeat ? "..." : "");
 	}
 	fputc('\n', fp);
+}
+
+/* "-o" for a one-letter option, "--store" for the others. */
+const char *
+cli_dashes(const struct opt *o)
+{
+	return o->name[0] != '\0' && o->name[1] == '\0' ? "-" : "--";
 }
 
 void
@@ -76,8 +84,8 @@ cli_help(FILE *fp, const struct cmd_entry *e)
 		for (size_t i = 0; e->opts[i].name; i++) {
 			const struct opt *o = &e->opts[i];
 			char left[64];
-			snprintf(left, sizeof left, "--%s%s%s", o->name,
-			    o->arg ? " " : "", o->arg ? o->arg : "");
+			snprintf(left, sizeof left, "%s%s%s%s", cli_dashes(o),
+			    o->name, o->arg ? " " : "", o->arg ? o->arg : "");
 			fprintf(fp, "  %-24s %s%s\n", left, o->help,
 			    o->repeat ? " (repeatable)" : "");
 		}

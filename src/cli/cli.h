@@ -31,11 +31,12 @@ struct optv;
                             unlock agent (passwd proves knowledge of it) */
 
 struct opt {
-	const char *name;   /* long name without "--" */
+	const char *name;   /* long name without "--" (one letter: "-o") */
 	const char *arg;    /* argument placeholder, NULL for a flag */
 	int repeat;         /* may be given several times */
 	const char *help;
 };
+const char *cli_dashes(const struct opt *o);
 
 struct cmd_entry {
 	const char *group;  /* "customer" */

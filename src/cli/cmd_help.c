@@ -246,7 +246,8 @@ roff_sentence(FILE *fp, const char *s)
 static void
 roff_opt(FILE *fp, const struct opt *o)
 {
-	fputs("\\fB\\-\\-", fp);
+	fputs(o->name[0] != '\0' && o->name[1] == '\0' ? "\\fB\\-" :
+	    "\\fB\\-\\-", fp);
 	roff_esc(fp, o->name);
 	fputs("\\fR", fp);
 	if (o->arg != NULL) {
@@ -555,7 +556,7 @@ put_opts(const struct opt *opts, int flags_only)
 {
 	for (size_t i = 0; opts && opts[i].name; i++)
 		if (!flags_only || opts[i].arg == NULL)
-			printf("--%s\n", opts[i].name);
+			printf("%s%s\n", cli_dashes(&opts[i]), opts[i].name);
 }
 
 /* The names after "(or " in a choices string: "..., x (or 甲, 乙)". */

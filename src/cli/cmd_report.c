@@ -128,7 +128,7 @@ gname(const struct rep *r, const struct dbk_egroup *g)
 }
 
 static const char css[] =
-	"body{font-family:\"Noto Sans CJK SC\",\"Noto Sans CJK TC\","
+	"body{font-family:\"Noto Sans CJK TC\",\"Noto Sans CJK SC\","
 	"\"Noto Sans\",\"Helvetica Neue\",Arial,sans-serif;margin:2em;"
 	"color:#222;max-width:70em}"
 	"h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;"
@@ -140,6 +140,7 @@ static const char css[] =
 	".na{color:#888}.bar{fill:#2b6cb0}.bar.over{fill:#2f855a}"
 	".bar.lost{fill:#c53030}.target{stroke:#222;stroke-width:2}"
 	".bench{stroke:#dd6b20;stroke-width:2;stroke-dasharray:4 3}"
+	"svg{max-width:100%;height:auto}"
 	"svg text{font-size:12px;fill:#222}svg .axis{stroke:#999}"
 	".line{fill:none;stroke:#2b6cb0;stroke-width:2}.dot{fill:#2b6cb0}"
 	".trend{display:inline-block;margin:0 1em 1em 0}"
@@ -376,7 +377,8 @@ achievement(struct rep *r, const struct dbk_eval *e)
 			}
 			fprintf(r->fp, "<text x=\"%d\" y=\"%d\">", x0 + w + 6, y + 15);
 			esc(r->fp, val(r, e, DBK_U_PERMILLE, &v->achievement, b));
-			fputs("</text><title>", r->fp);
+			fprintf(r->fp, "</text><title%s>", v->unit == DBK_U_MONEY ?
+			    " class=\"amount\"" : "");
 			esc(r->fp, val(r, e, v->unit, &v->cur, b2));
 			fputs(" / ", r->fp);
 			esc(r->fp, val(r, e, v->unit, &ts, b3));
@@ -774,7 +776,7 @@ exec_report(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	struct rep r = { 0 };
 	struct runinfo ri = { 0 };
 	char *tmp = NULL;
-	int fd, rc;
+	int fd, rc, werr = 0;
 
 	r.c = c;
 	r.runref = opt_get(e, ov, "run");
@@ -834,29 +836,30 @@ exec_report(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		free(tmp);
 		return cli_error(1, "cannot write '%s': %s", out, strerror(errno));
 	}
+	/* Three ways to fail, kept apart: the store's (rc), the run's
+	 * (stale), the file's (werr). */
 	rc = dbk_store_read(c->store, report_txn, &r, &c->err);
-	if (rc == 0 && r.stale[0] != '\0')
-		rc = -2;
-	if (rc == 0 && (fflush(r.fp) != 0 || fsync(fileno(r.fp)) != 0 ||
-	    ferror(r.fp)))
-		rc = -1;
-	if (fclose(r.fp) != 0 && rc == 0)
-		rc = -1;
-	if (rc == 0 && rename(tmp, out) != 0)
-		rc = -1;
-	if (rc != 0) {
-		int saved = errno;
+	if (rc == 0 && r.stale[0] == '\0') {
+		if (fflush(r.fp) != 0 || fsync(fileno(r.fp)) != 0 ||
+		    ferror(r.fp))
+			werr = errno ? errno : EIO;
+	}
+	if (fclose(r.fp) != 0 && werr == 0)
+		werr = errno ? errno : EIO;
+	if (rc == 0 && r.stale[0] == '\0' && werr == 0 && rename(tmp, out) != 0)
+		werr = errno;
+	if (rc != 0 || r.stale[0] != '\0' || werr != 0) {
 		unlink(tmp);
 		free(tmp);
 		dbk_evalrun_free(r.run);
-		if (rc == -1)
-			return cli_error(1, "cannot write '%s': %s", out,
-			    strerror(saved));
-		if (rc == -2)
+		if (rc != 0)
+			return cli_fail(c, rc);
+		if (r.stale[0] != '\0')
 			return cli_error(6, "evaluation run %s no longer reproduces "
 			    "from the store ('dealbook eval verify %s' says what "
 			    "changed): no report made from it", r.stale, r.stale);
-		return cli_fail(c, rc);
+		return cli_error(1, "cannot write '%s': %s", out,
+		    strerror(werr));
 	}
 	free(tmp);
 	dbk_evalrun_free(r.run);

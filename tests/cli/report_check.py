@@ -16,25 +16,41 @@ from its file:// URL with the network blocked; then:
     on* handler or javascript: URL, no <link>/<iframe>/<object>/<embed>,
     href only "#fragment", src only data:, no @import, url() only data:;
   - the sections (--sections, default eval achievement funnel trend
-    stalled timeliness review; plus audit with --audit RUNID);
-  - the funnel (--funnel JSON): <svg class="funnel"> with one
-    <g class="stage" data-stage data-count> per stage, a <rect> and a
-    <text class="label"> naming the stage and its count;
-  - CJK text renders: a CJK text node has a rendered width and its
-    glyphs come from a CJK font (CSS.getPlatformFontsForNode);
-    document.fonts.check('16px "Noto Sans CJK SC"') is reported too;
-  - --masked: every .amount reads "••••", has no digit and no data-value,
-    and none of --amounts (plain, with thousands separators, or in 万)
-    is in the page's text or its outerHTML;  --revealed: the first of
-    --amounts is there (with thousands separators);
-  - a full-page screenshot at --width px (PNG) and an A4 PDF
-    (printBackground) that starts with %PDF and has more than 1 KB.
+    stalled timeliness review) and no duplicate id; --audit RUNID: a
+    section audit naming the run, a 64-hex-digit input digest, the
+    signer (dbk1:...), a date and "dealbook eval verify RUNID8";
+    --no-audit: no section audit;
+  - the funnel (--funnel JSON, e.g. '{"lead":6,"won":12}'): one
+    <svg class="funnel"> in section funnel with the 7 stages in order,
+    each a <g class="stage" data-stage data-count> with a <rect> and one
+    <text class="label"> naming the stage (or its Chinese name) and its
+    count, the counts as given;
+  - CJK text is drawn in a CJK font: the first CJK text of the page and
+    of each section, in SVG, in tables and elsewhere, has a width and its
+    glyphs come from a CJK font (CSS.getPlatformFontsForNode).  The
+    cheaper document.fonts.check('16px "Noto Sans CJK SC"') is reported
+    but does not count: it is true when the font is missing, and tofu
+    has a width too.  --cjk: the page must hold CJK text;
+  - --masked: no .amount has a digit or a data-value, some read "••••"
+    (others, such as "n/a", are listed), and none of --amounts (plain,
+    with thousands separators, rounded, in 万 or in cents) is in the
+    page's text or its outerHTML;  --revealed: no .amount reads "••••",
+    each of --shown is shown by one, and none of --amounts is in text
+    outside the .amount elements (every money value is inside one);
+  - a screenshot at --width px (default 1280; the full page, or its top
+    --max-height px) and an A4 PDF (printBackground): a PNG of that
+    width, a PDF that starts with %PDF, has more than 1 KB and A4 pages.
+    --screenshot PNG and --pdf PDF keep them.  A page wider than A4 in
+    print is noted (Chromium shrinks it to fit).
 
+--facts FILE writes what was read from the page as JSON (for debugging).
 Exit 0 when every check passes; 1 with one line per failed check on
-stderr ("report_check: ..."); 2 on bad usage or when Chromium cannot be
-started.  Informational lines (heading, fonts, sizes) go to stdout.
-Chromium is killed and its temporary profile removed on every exit; the
-whole run is bounded by --timeout seconds (default 60).
+stderr ("report_check: ..."), also when Chromium fails or the run times
+out; 2 on bad usage or when Chromium is not installed.  Informational
+lines (heading, fonts, sizes, time) go to stdout.  Chromium runs in its
+own process group with a fresh profile; both are removed on every exit
+(also on SIGTERM/SIGINT, and Chromium gets SIGKILL if this script is
+killed); the whole run is bounded by --timeout seconds (default 60).
 """
 
 import argparse
@@ -273,6 +289,16 @@ class CDP:
         return r["result"].get("value")
 
 
+def die_with_parent():
+    """In the child before exec: SIGKILL when this script dies, even by
+    SIGKILL (Linux; elsewhere the process-group kill on exit is all)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+    except Exception:
+        pass
+
+
 class Chromium:
     def __init__(self, binary, deadline):
         self.profile = tempfile.mkdtemp(prefix="dbk-chromium.")
@@ -288,7 +314,8 @@ class Chromium:
         try:
             self.proc = subprocess.Popen(
                 args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE, start_new_session=True, env=env)
+                stderr=subprocess.PIPE, start_new_session=True, env=env,
+                preexec_fn=die_with_parent)
         except OSError as e:
             shutil.rmtree(self.profile, ignore_errors=True)
             raise CDPError("cannot start %s: %s" % (binary, e))
@@ -402,6 +429,15 @@ FACTS_JS = r"""
       text: e.textContent, tag: e.tagName.toLowerCase(),
       dataValue: e.getAttribute('data-value'),
       attrs: [...e.attributes].map(a => a.name + '=' + a.value).join(' ')}));
+  // The text outside .amount elements (SVG <title> included).
+  const outside = [];
+  const tw = document.createTreeWalker(de, NodeFilter.SHOW_TEXT);
+  for (let n = tw.nextNode(); n; n = tw.nextNode()) {
+    const p = n.parentElement;
+    if (p && !p.closest('.amount') && !p.closest('style'))
+      outside.push(n.data);
+  }
+  f.outsideAmounts = outside.join('\n');
   f.innerText = document.body ? document.body.innerText : '';
   f.textContent = de.textContent;
   f.outerHTML = de.outerHTML;
@@ -410,7 +446,8 @@ FACTS_JS = r"""
   f.scrollWidth = de.scrollWidth;
   f.fontsCheck = document.fonts.check('16px "Noto Sans CJK SC"');
   // Visible text with CJK characters: the first such text node of the
-  // page (before any section) and of each section, SVG text included.
+  // page (outside the sections) and of each section, in SVG, in tables
+  // and elsewhere.
   const cjk = /[\u3400-\u9fff\uf900-\ufaff]/;
   const w = document.createTreeWalker(document.body || de,
                                       NodeFilter.SHOW_TEXT);
@@ -421,7 +458,9 @@ FACTS_JS = r"""
     const p = n.parentElement;
     if (!cjk.test(n.data) || !p || p.closest('style,title,head')) continue;
     const sec = p.closest('section[id]');
-    const key = sec ? sec.id : '';
+    const kind = p.closest('svg') ? 'svg' : p.closest('table') ? 'table'
+        : 'text';
+    const key = (sec ? 'section ' + sec.id : 'the page') + ', ' + kind;
     if (done.has(key)) continue;
     const r = document.createRange();
     r.selectNodeContents(n);
@@ -438,16 +477,60 @@ FACTS_JS = r"""
 })()
 """
 
+# In print: how wide the page is, and the widest things that stick out.
+PRINT_JS = r"""
+(() => {
+  const W = document.documentElement.clientWidth;
+  const out = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (r.width > 0 && r.right > W + 1 && !e.closest('svg *'))
+      out.push([e.tagName.toLowerCase() + (e.className && e.className.baseVal
+                === undefined && e.className ? '.' + e.className : '') +
+                (e.closest('section[id]') ? ' in #' +
+                 e.closest('section[id]').id : ''), Math.round(r.right)]);
+  }
+  return {width: W, scrollWidth: document.documentElement.scrollWidth,
+          over: out.slice(0, 5)};
+})()
+"""
+
+
+def page_margin_px(css):
+    """The left/right margin of @page (mm, cm, in, pt, px) in CSS px;
+    0 when none is set (printToPDF's own margins are then used)."""
+    m = re.search(r"@page\s*\{[^}]*?margin\s*:\s*([^;}]+)", css)
+    if not m:
+        return 0
+    parts = m.group(1).split()
+    v = parts[1] if len(parts) > 1 else parts[0]
+    u = re.match(r"([\d.]+)\s*(mm|cm|in|pt|px)?$", v)
+    if not u:
+        return 0
+    k = {"mm": 96 / 25.4, "cm": 96 / 2.54, "in": 96, "pt": 96 / 72,
+         "px": 1, None: 1}[u.group(2)]
+    return float(u.group(1)) * k
+
+
 CJK_FONT = re.compile(r"CJK|Han ?Sans|Han ?Serif|WenQuanYi|Droid Sans Fallback|"
                       r"Source Han|PingFang|YaHei|SimSun|SimHei|Hiragino|"
                       r"AR PL|UKai|UMing|Heiti|Songti", re.I)
 
 
 def money_forms(v):
-    """The ways an amount may be written: 4800000, 4,800,000, 480万, and
-    in minor units (cents) as the engine counts: 480000000."""
-    n = int(round(float(v)))
-    forms = {str(n), "{:,}".format(n), str(n * 100)}
+    """The ways an amount may be written: 4800000, 4,800,000, 480万, in
+    minor units (cents) as the engine counts them, 480000000; with its
+    decimals, rounded and cut: 366666.67, 366,666.67, 366,667, 366,666."""
+    x = float(v)
+    cents = int(round(x * 100))
+    ns = {cents // 100, int(round(x))}
+    forms = {str(cents)}
+    for n in ns:
+        forms |= {str(n), "{:,}".format(n)}
+    if cents % 100:
+        forms |= {"%d.%02d" % (cents // 100, cents % 100),
+                  "{:,}.{:02d}".format(cents // 100, cents % 100)}
+    n = int(round(x))
     if n % 10000 == 0 and n >= 10000:
         w = n // 10000
         forms |= {"%d万" % w, "%d萬" % w, "{:,}万".format(w),
@@ -488,7 +571,12 @@ def main():
     ap.add_argument("--masked", action="store_true")
     ap.add_argument("--revealed", action="store_true")
     ap.add_argument("--amounts", default="",
-                    help="comma-separated amounts (plain numbers)")
+                    help="comma-separated amounts (plain numbers): with "
+                    "--masked none may be in the page, with --revealed "
+                    "none outside a .amount")
+    ap.add_argument("--shown", default="",
+                    help="with --revealed: comma-separated amounts that "
+                    "a .amount must show")
     ap.add_argument("--cjk", action="store_true",
                     help="the page must hold CJK text, rendered in a CJK "
                     "font")
@@ -519,9 +607,9 @@ def main():
             expect_funnel = {k: int(v) for k, v in json.loads(a.funnel).items()}
         except (ValueError, AttributeError) as e:
             ap.error("--funnel: %s" % e)
-    amounts = [x.strip().replace(",", "") for x in a.amounts.split(",")
-               if x.strip()] if a.amounts else []
-    for x in amounts:
+    amounts = [x.strip() for x in a.amounts.split(",") if x.strip()]
+    shown = [x.strip() for x in a.shown.split(",") if x.strip()]
+    for x in amounts + shown:
         try:
             float(x)
         except ValueError:
@@ -535,13 +623,17 @@ def main():
     url = "file://" + path
     browser = None
     ws = None
-    tmp = tempfile.mkdtemp(prefix="dbk-report-check.")
 
     # The alarm is the backstop for anything that blocks outside the
     # socket reads (which keep to the deadline themselves).
     def on_alarm(signum, frame):
         raise Timeout()
+
+    def on_term(signum, frame):
+        raise CDPError("interrupted by signal %d" % signum)
     signal.signal(signal.SIGALRM, on_alarm)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, on_term)
     signal.alarm(int(a.timeout) + 5)
     try:
         browser = Chromium(binary, deadline)
@@ -599,6 +691,16 @@ def main():
             "clip": {"x": 0, "y": 0, "width": a.width, "height": shot_h,
                      "scale": 1}})
         png = base64.b64decode(shot["data"])
+        # Print: A4 less the @page margins, at 96 px an inch; what is
+        # wider than that is cut off on paper.
+        cdp.call("Emulation.setEmulatedMedia", {"media": "print"})
+        print_w = int(8.27 * 96 - 2 * page_margin_px(
+            "\n".join(facts["styles"])))
+        cdp.call("Emulation.setDeviceMetricsOverride", {
+            "width": print_w, "height": 1123, "deviceScaleFactor": 1,
+            "mobile": False})
+        print_fit = cdp.evaluate(PRINT_JS)
+        cdp.call("Emulation.setEmulatedMedia", {"media": ""})
         pdf = base64.b64decode(cdp.call("Page.printToPDF", {
             "paperWidth": 8.27, "paperHeight": 11.69,
             "printBackground": True, "preferCSSPageSize": True})["data"])
@@ -615,13 +717,14 @@ def main():
         facts = None
     finally:
         signal.alarm(0)
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)      # clean up first
         if ws:
             ws.close()
         if browser:
             browser.close()
 
     if facts is None:
-        shutil.rmtree(tmp, ignore_errors=True)
         for f in fails:
             print("report_check: %s" % " ".join(f.split()), file=sys.stderr)
         return 1
@@ -712,8 +815,9 @@ def main():
             if "dealbook eval verify " + r8 not in " ".join(t.split()):
                 fail("section audit lacks 'dealbook eval verify %s': %s" % (
                     r8, " ".join(t.split())[:200]))
-            if not re.search(r"\b[0-9a-f]{16,}\b", t):
-                fail("section audit shows no input digest: %s" %
+            if not re.search(r"\b[0-9a-f]{64}\b", t):
+                fail("section audit shows no input digest (64 hex "
+                     "digits): %s" %
                      " ".join(t.split())[:200])
             if not re.search(r"dbk1:", t):
                 fail("section audit shows no signer identity (dbk1:...): %s"
@@ -757,14 +861,17 @@ def main():
                 fail("funnel: no stage %s" % st)
 
     # ---- CJK
+    last_family = None
     for c, fonts in zip(facts["cjk"], platform):
         drawn = ", ".join("%s (%d glyphs)" % (p["familyName"],
                                               p["glyphCount"])
                           for p in fonts) or "-"
-        where = "section %s" % c["section"] if c["section"] else "the page"
-        info.append("cjk in %s: <%s> %r width %.1f px, font-family %s; "
-                    "drawn with %s" % (where, c["tag"], c["text"], c["width"],
-                                       c["family"], drawn))
+        where = c["section"]
+        fam = "" if c["family"] == last_family else \
+            ", font-family %s" % c["family"]
+        last_family = c["family"]
+        info.append("cjk in %s: <%s> %r %.0f px wide%s; drawn with %s" % (
+            where, c["tag"], c["text"], c["width"], fam, drawn))
         if not any(CJK_FONT.search(p["familyName"]) and
                    p.get("glyphCount", 0) > 0 for p in fonts):
             fail("CJK text %r in %s is not drawn with a CJK font "
@@ -781,6 +888,7 @@ def main():
     info.append("amounts: %d .amount elements" % len(am))
     if (a.masked or a.revealed) and not am:
         fail("no .amount elements")
+    others = set()
     if a.masked:
         for e in am:
             if re.search(r"\d", e["text"]) or \
@@ -788,10 +896,14 @@ def main():
                 fail("masked .amount shows digits: <%s %s>%s" % (
                     e["tag"], e["attrs"], e["text"]))
             elif e["text"].strip() != MASK:
-                fail("masked .amount reads %r, expected %r" % (
-                    e["text"], MASK))
+                others.add(e["text"].strip())
             if e["dataValue"] is not None:
                 fail("masked .amount has data-value=%r" % e["dataValue"])
+        if others:
+            info.append("masked .amount elements without a number read: %s"
+                        % ", ".join(sorted(others)))
+        if not any(e["text"].strip() == MASK for e in am):
+            fail("no .amount reads %s" % MASK)
         seen = set()
         for v in amounts:
             for where, text in (("text", facts["innerText"] + "\n" +
@@ -808,11 +920,18 @@ def main():
         if masked:
             fail("%d .amount elements are masked under --reveal" %
                  len(masked))
-        if amounts:
-            if not any("{:,}".format(int(round(float(amounts[0])))) in
-                       e["text"] for e in am):
-                fail("no .amount shows %s" %
-                     "{:,}".format(int(round(float(amounts[0])))))
+        for v in shown:
+            if not any(find_money(e["text"], v) for e in am):
+                fail("no .amount shows %s" % "{:,}".format(
+                    int(round(float(v)))))
+        # Every money value is inside an element of class amount.
+        seen = set()
+        for v in amounts:
+            for form, ctx in find_money(facts["outsideAmounts"], v):
+                if form not in seen:
+                    seen.add(form)
+                    fail("the amount %s is shown outside a .amount "
+                         "element: ...%s..." % (form, " ".join(ctx.split())))
 
     # ---- screenshot and PDF
     if png[:8] != b"\x89PNG\r\n\x1a\n" or len(png) < 1024:
@@ -824,6 +943,21 @@ def main():
         fail("the page is %d px wide at a %d px viewport (horizontal "
              "overflow)" % (facts["scrollWidth"], a.width))
     pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
+    boxes = set(re.findall(rb"/MediaBox\s*\[\s*[\d.]+\s+[\d.]+\s+"
+                           rb"([\d.]+)\s+([\d.]+)\s*\]", pdf))
+    if not boxes or any(abs(float(x) - 595) > 2 or abs(float(y) - 842) > 2
+                        for x, y in boxes):
+        fail("the PDF's pages are not A4 (595 x 842 pt): %s" % ", ".join(
+            "%s x %s" % (x.decode(), y.decode()) for x, y in boxes))
+    # Blink shrinks a page that is too wide to the paper (up to a factor
+    # of 2), so this is a note, not a failure.
+    if print_fit["scrollWidth"] > print_fit["width"] + 1:
+        info.append("note: in print the page is %d px wide, A4 less the "
+             "@page margins holds %d: Chromium shrinks the whole page to fit "
+             "(%s)" % (
+                 print_fit["scrollWidth"], print_fit["width"],
+                 ", ".join("%s to %d px" % (n, r)
+                           for n, r in print_fit["over"])))
     if not pdf.startswith(b"%PDF") or len(pdf) <= 1024:
         fail("the PDF is not a PDF of more than 1 KB (%d bytes, starts %r)" %
              (len(pdf), pdf[:8]))
@@ -837,7 +971,6 @@ def main():
         facts["events"] = [m for m, _ in events]
         with open(a.facts, "w", encoding="utf-8") as fh:
             json.dump(facts, fh, ensure_ascii=False, indent=1)
-    shutil.rmtree(tmp, ignore_errors=True)
 
     info.insert(0, "heading: %s" % facts["heading"])
     info.insert(1, "lang: %s; sections: %s" % (

@@ -33,7 +33,9 @@ mkdir "$R"
 # check NAME ARGS...: report_check.py on $R/NAME; its stdout in $CHK.
 check() {
 	local f=$1; shift
-	CHK=$($CHECK --timeout "$CT" "$@" "$R/$f" 2>"$T/check.err")
+	# (TMPDIR: Chromium's profile goes under $T, removed on exit whatever
+	# happens to report_check.py.)
+	CHK=$(TMPDIR="$T" $CHECK --timeout "$CT" "$@" "$R/$f" 2>"$T/check.err")
 	local rc=$?
 	if [ "$rc" -eq 0 ]; then
 		ok
@@ -81,16 +83,23 @@ for line in sys.stdin:
         continue
     for g in doc["groups"]:
         for m in g["metrics"]:
-            if m["unit"] != "money":
-                continue
-            for v in (m["value"], m["target"], m["median"],
-                      (m["previous"] or {}).get("value")):
+            vals = []
+            if m["unit"] == "money":
+                vals = [m["value"], m["target"], m["median"],
+                        (m["previous"] or {}).get("value")]
+            elif m["key"] == "collection_rate" and m["num"] is not None:
+                # collected and signed, in minor units
+                vals = ["%.2f" % (int(m["num"]) / 100),
+                        "%.2f" % (int(m["den"]) / 100)]
+            for v in vals:
                 if isinstance(v, dict):
                     v = v.get("value")
                 if v is not None:
                     seen.add(v)
-print(",".join(sorted({str(int(round(float(v)))) for v in seen
-                       if float(v) != 0}, key=int)))')
+def canon(v):
+    c = int(round(float(v) * 100))
+    return str(c // 100) if c % 100 == 0 else "%d.%02d" % (c // 100, c % 100)
+print(",".join(sorted({canon(v) for v in seen if float(v) != 0}, key=float)))')
 for a in 200000 500000 600000 800000 4800000 5000000 6000000 5210000 2150000; do
 	case ",$AMOUNTS," in *",$a,"*) ok ;; *) fail "amount $a not gathered: $AMOUNTS" ;; esac
 done
@@ -111,12 +120,14 @@ grep -q '••••' "$R/X.html" && ok || fail "masked report has no •••
 expect 0 report 2024Q2 --output "$R/X2.html"
 [ -s "$R/X2.html" ] && ok || fail "report --output wrote nothing"
 
-# ---- --reveal: the amounts are there ----
+# ---- --reveal: the amounts are there, each in a .amount ----
 expect 0 --reveal report 2024Q2 -o "$R/Y.html"
-check Y.html --funnel "$FUNNEL" --revealed --amounts 4800000 --cjk --no-audit
+check Y.html --funnel "$FUNNEL" --revealed --shown 6000000,500000 \
+    --amounts "$AMOUNTS" --cjk --no-audit
 grep -q '6,000,000' "$R/Y.html" && ok || fail "revealed report lacks 6,000,000"
 expect 0 --reveal report 2024Q2 --by member -o "$R/YM.html"
-check YM.html --funnel "$FUNNEL" --revealed --amounts 4800000 --cjk
+check YM.html --funnel "$FUNNEL" --revealed --shown 4800000,5000000,1200000 \
+    --amounts "$AMOUNTS" --cjk
 grep -q '4,800,000' "$R/YM.html" && ok || fail "revealed report lacks 4,800,000"
 grep -q '5,000,000' "$R/YM.html" && ok || fail "revealed report lacks 王伟's goal 5,000,000"
 
@@ -147,7 +158,7 @@ expect 0 eval run 2024Q2
 RUN=$(printf '%s\n' "$OUT" | sed -n 's/^evaluation run \([0-9a-f]\{8\}\) recorded.*/\1/p')
 [ ${#RUN} -eq 8 ] && ok || fail "eval run: $OUT"
 h=$(store_hash)
-expect 0 report 2024Q2 --run "$RUN" -o "$R/Z.html"
+expect 0 report --run "$RUN" -o "$R/Z.html"
 check Z.html --audit "$RUN" --funnel "$FUNNEL" --masked --amounts "$AMOUNTS" \
     --sections eval,achievement,funnel,trend,stalled,timeliness,review,audit
 self_contained "$R/Z.html"
@@ -156,6 +167,20 @@ grep -q "dealbook eval verify $RUN" "$R/Z.html" && ok ||
     fail "Z.html lacks 'dealbook eval verify $RUN'"
 expect 0 eval verify "$RUN"
 has "reproduced"
+# A run that no longer reproduces makes no page: 20240302's 600,000
+# becomes 700,000 (exit 6, naming the run), then back.
+expect 0 --format json customer list
+CID=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print([c["id"] for c in json.load(sys.stdin) if c["code"] == "20240302"][0])')
+expect 0 --format json deal list
+DEAL=$(printf '%s' "$OUT" | python3 -c 'import json,sys; print([x["id"] for x in json.load(sys.stdin) if x["customer"] == sys.argv[1]][0])' "$CID")
+expect 0 edit "${DEAL:0:8}" --set amount=700000
+expect 6 report --run "$RUN" -o "$R/stale.html"
+err_has "$RUN"; err_one_line
+no_file "$R/stale.html"
+expect 0 edit "${DEAL:0:8}" --set amount=600000
+expect 0 report --run "$RUN" -o "$R/stale.html"
+[ -s "$R/stale.html" ] && ok || fail "report --run after the restore wrote nothing"
+rm -f "$R/stale.html"
 
 # ---- bad inputs: the exit code, one line, no file ----
 for p in 2024Q5 24Q2 Q2; do
@@ -166,8 +191,12 @@ done
 expect 5 report 2024Q2 --by nobody -o "$R/bad-by.html"
 err_has "'nobody'"
 no_file "$R/bad-by.html"
-expect 4 report 2024Q2 --run ffffffff -o "$R/bad-run.html"
+expect 4 report --run ffffffff -o "$R/bad-run.html"
 no_file "$R/bad-run.html"
+expect 2 report 2024Q2 --run "$RUN" -o "$R/bad-both.html"
+no_file "$R/bad-both.html"
+expect 2 report --run "$RUN" --by member -o "$R/bad-both.html"
+no_file "$R/bad-both.html"
 expect 2 report 2024Q2
 expect 2 report -o "$R/noperiod.html"
 no_file "$R/noperiod.html"
@@ -175,8 +204,9 @@ no_file "$R/noperiod.html"
 cp "$R/X.html" "$R/keep.html"
 expect 5 report 2024Q9 -o "$R/keep.html"
 cmp -s "$R/X.html" "$R/keep.html" && ok || fail "a failed report changed keep.html"
-# Unwritable: a missing directory, a directory in the way, a full disk
-# (a 4 KB file size limit).  Exit 1, one line, nothing left behind.
+# Unwritable: a missing directory, a directory in the way, a read-only
+# directory, a full disk (a 4 KB file size limit).  Exit 1, one line,
+# nothing left behind.
 before=$(ls -A "$R" | sort)
 expect 1 report 2024Q2 -o "$R/nodir/W.html"
 err_one_line
@@ -187,6 +217,16 @@ err_one_line
 [ -d "$R/W.html" ] && [ -z "$(ls -A "$R/W.html")" ] && ok ||
     fail "report -o onto a directory changed it"
 rmdir "$R/W.html"
+# A directory without write permission (root writes anyway: not then).
+if [ "$(id -u)" -ne 0 ]; then
+	mkdir "$R/ro"
+	chmod 555 "$R/ro"
+	expect 1 report 2024Q2 -o "$R/ro/W.html"
+	err_one_line
+	no_file "$R/ro/W.html"
+	chmod 755 "$R/ro"
+	rmdir "$R/ro"
+fi
 OUT=$( (trap '' XFSZ; ulimit -f 4; exec "$DBK" --store "$S" --passphrase-file "$PF" \
     report 2024Q2 -o "$R/F.html") 2>"$T/stderr")
 RC=$?
