@@ -15,5 +15,6 @@
 #include "dealbook/agent.h"
 #include "dealbook/eval.h"
 #include "dealbook/evalrun.h"
+#include "dealbook/roster.h"
 
 #endif

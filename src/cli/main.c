@@ -24,6 +24,8 @@ extern const struct cmd_entry cmd_deal_add, cmd_deal_list, cmd_payment_add,
 extern const struct cmd_entry cmd_audit, cmd_audit_verify, cmd_backup,
     cmd_doctor, cmd_edit;
 extern const struct cmd_entry cmd_unlock, cmd_lock;
+extern const struct cmd_entry cmd_member_add, cmd_member_list,
+    cmd_member_remove;
 extern const struct cmd_entry cmd_plan_add, cmd_report;
 extern const struct cmd_entry cmd_goal_set, cmd_goal_list, cmd_review_add,
     cmd_eval, cmd_eval_run, cmd_eval_list, cmd_eval_show, cmd_eval_verify;
@@ -47,6 +49,7 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_init,
 	&cmd_lock,
 	&cmd_log,
+	&cmd_member_add, &cmd_member_list, &cmd_member_remove,
 	&cmd_objection_list, &cmd_objection_resolve,
 	&cmd_passwd,
 	&cmd_payment_add, &cmd_payment_list,

@@ -553,6 +553,11 @@ check_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		    aerr.msg ? aerr.msg : "broken");
 	}
 	dbk_error_clear(&aerr);
+	/* The roster's signatures: what export trusts before it encrypts. */
+	if (!c->stop && dbk_roster_verify(t, NULL, &aerr) != 0)
+		problem(c, "roster", NULL, "%s", aerr.msg ? aerr.msg :
+		    "a member fails its signature check");
+	dbk_error_clear(&aerr);
 	return 0;
 }
 

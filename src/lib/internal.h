@@ -136,7 +136,19 @@ struct dbk_txn {
 	int audit_dirty;   /* entries appended: sign a new head at commit */
 	uint64_t audit_seq;
 	uint8_t audit_hash[32];
+	/* The restricted keyring as it was before dbki_rkeys_rotate ran in
+	 * this transaction: put back when it aborts, freed when it commits,
+	 * so the keys in memory always match the keys on disk. */
+	int rk_rotated;
+	struct dbki_rkey *rk_saved;
+	size_t rk_saved_n;
+	uint32_t rk_saved_current;
+	int rk_saved_access;
 };
+
+/* Settle the keyring at the end of a transaction (txn.c): keep the
+ * rotated one (committed) or put the saved one back. */
+void dbki_rkeys_settle(struct dbk_txn *t, int committed);
 
 /* ---- the audit chain (audit.c) ---- */
 /* Append one entry: action ("create", "update", "delete", ...), the
@@ -222,6 +234,16 @@ int dbki_agent_fetch(const char *sock, const uint8_t id[16], uint8_t dek[32],
     struct dbk_error *err) DBK_WUR;
 /* store id || DEK, into secure memory the caller owns. */
 int dbki_store_key_blob(struct dbk_store *s, uint8_t blob[48]);
+
+/* Rotate the restricted key (store.c): a fresh X25519 key pair with
+ * epoch = the highest so far + 1 becomes current, older epochs are kept
+ * so values sealed under them still open, the keyring is saved and an
+ * audit entry "key-rotate" appended.  *epoch (may be NULL) receives the
+ * new epoch.  Only a store holding the current secret can do it
+ * (DBK_ENOKEY otherwise).  The change in memory is undone if the
+ * transaction aborts. */
+int dbki_rkeys_rotate(struct dbk_txn *t, uint32_t *epoch,
+    struct dbk_error *err) DBK_WUR;
 
 /* ---- restricted fields (crypto.c) ---- */
 /* Encrypt a sensitive value: "R1.<epoch>.<b64>" with the symmetric key

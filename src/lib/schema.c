@@ -182,6 +182,19 @@ static const struct dbk_fielddef evalrun_fields[] = {
 	{ "signer", DBK_K_TEXT, Y, "signed by", "簽名人" },
 };
 
+/* A member of the team roster (roster.c): every field is set by the
+ * library and covered by the signature, which is made over them all but
+ * itself. */
+static const struct dbk_fielddef member_fields[] = {
+	COMMON,
+	{ "identity", DBK_K_TEXT, R | Y, "public identity", "公開身份" },
+	{ "name", DBK_K_TEXT, R | Y, "name", "姓名" },
+	{ "removed_at", DBK_K_DATETIME, Y, "removed at", "移除時間" },
+	{ "restricted", DBK_K_BOOL, Y, "restricted access", "受限字段權限" },
+	{ "role", DBK_K_TEXT, R | Y, "role", "角色" },
+	{ "sig", DBK_K_TEXT, Y, "signature", "簽名" },
+};
+
 static const struct dbk_fielddef generic_fields[] = {
 	COMMON,
 };
@@ -215,7 +228,7 @@ static const struct {
 	[DBK_T_PLAN] = { "plan", plan_fields, N(plan_fields), "customer" },
 	[DBK_T_EVALRUN] = { "evalrun", evalrun_fields, N(evalrun_fields), NULL },
 	[DBK_T_FIELDDEF] = { "fielddef", generic_fields, N(generic_fields), NULL },
-	[DBK_T_MEMBER] = { "member", generic_fields, N(generic_fields), NULL },
+	[DBK_T_MEMBER] = { "member", member_fields, N(member_fields), NULL },
 };
 
 const char *

@@ -549,6 +549,84 @@ bad:
 	return dbki_error_set(err, DBK_EFORMAT, "the store keyring is malformed");
 }
 
+/*
+ * A new restricted key epoch.  The new keyring is a fresh sodium_malloc
+ * block (the old one is read-only during the transaction); the old one
+ * is kept on the transaction until it ends, so an abort -- an error
+ * later in the command, or a full map retried from the start -- puts
+ * back exactly the keys that are still on disk.
+ */
+int
+dbki_rkeys_rotate(struct dbk_txn *t, uint32_t *epoch, struct dbk_error *err)
+{
+	struct dbk_store *s = t->s;
+	struct dbki_rkey *nk;
+	uint32_t max = 0;
+	size_t n = s->nrkeys;
+	int rc;
+
+	if (!t->write)
+		return dbki_error_set(err, DBK_EINVAL,
+		    "rotating the restricted key needs a write transaction");
+	if (!s->restricted_access)
+		return dbki_error_set(err, DBK_ENOKEY, "only a member with the "
+		    "restricted key can rotate it (this store does not hold "
+		    "epoch %u)", s->rk_current);
+	for (size_t i = 0; i < n; i++)
+		if (s->rkeys[i].epoch > max)
+			max = s->rkeys[i].epoch;
+	/* load_rkeys accepts at most 65536 keys. */
+	if (max == UINT32_MAX || n >= 65536)
+		return dbki_error_set(err, DBK_EFORMAT,
+		    "the restricted keyring is full");
+	if ((nk = sodium_allocarray(n + 1, sizeof *nk)) == NULL)
+		return dbki_error_set(err, DBK_ENOMEM, "out of secure memory");
+	memcpy(nk, s->rkeys, n * sizeof *nk);
+	nk[n].epoch = max + 1;
+	nk[n].has_sk = 1;
+	crypto_box_keypair(nk[n].pk, nk[n].sk);
+	rkey_derive_sym(&nk[n]);
+	if (!t->rk_rotated) {
+		t->rk_rotated = 1;
+		t->rk_saved = s->rkeys;
+		t->rk_saved_n = s->nrkeys;
+		t->rk_saved_current = s->rk_current;
+		t->rk_saved_access = s->restricted_access;
+	} else {
+		sodium_free(s->rkeys); /* an earlier rotation in this txn */
+	}
+	s->rkeys = nk;
+	s->nrkeys = n + 1;
+	s->rk_current = max + 1;
+	s->restricted_access = 1;
+	if ((rc = save_rkeys(t, err)) != 0 ||
+	    (rc = dbki_audit_append(t, "key-rotate", 0, NULL, NULL, 0, err)) != 0)
+		return rc;
+	if (epoch != NULL)
+		*epoch = max + 1;
+	return 0;
+}
+
+void
+dbki_rkeys_settle(struct dbk_txn *t, int committed)
+{
+	struct dbk_store *s = t->s;
+
+	if (!t->rk_rotated)
+		return;
+	if (committed) {
+		sodium_free(t->rk_saved);
+	} else {
+		sodium_free(s->rkeys);
+		s->rkeys = t->rk_saved;
+		s->nrkeys = t->rk_saved_n;
+		s->rk_current = t->rk_saved_current;
+		s->restricted_access = t->rk_saved_access;
+	}
+	t->rk_saved = NULL;
+	t->rk_rotated = 0;
+}
+
 /* Identity: ed25519 sk (64) || x25519 sk (32) || replica (8). */
 #define IDENT_LEN (64 + 32 + DBKI_REPLICA_LEN)
 

@@ -252,11 +252,13 @@ dbk_txn_commit(struct dbk_txn *t, struct dbk_error *err)
 		rc = save_counter(t, "seq", t->seq, err);
 	if (rc != 0) {
 		mdb_txn_abort(t->t);
+		dbki_rkeys_settle(t, 0);
 		dbki_keys_close(t->s);
 		free(t);
 		return rc;
 	}
 	mrc = mdb_txn_commit(t->t);
+	dbki_rkeys_settle(t, mrc == 0);
 	dbki_keys_close(t->s);
 	free(t);
 	if (mrc != 0)
@@ -270,6 +272,7 @@ dbk_txn_abort(struct dbk_txn *t)
 	if (t == NULL)
 		return;
 	mdb_txn_abort(t->t);
+	dbki_rkeys_settle(t, 0);
 	dbki_keys_close(t->s);
 	free(t);
 }

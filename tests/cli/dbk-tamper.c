@@ -52,6 +52,13 @@
  *       an insider: replace record IDHEX's blob TAG (one character, e.g.
  *       'r' for an evaluation run's results) with TEXT, validly encrypted.
  *
+ * Keys:
+ *
+ *   rkey-drop DIR PASSFILE
+ *       forget the secret half of the current restricted key (its public
+ *       half stays), as in the store of a member who was never given it;
+ *       the keyring is rewritten in the layout of docs/STORAGE.md.
+ *
  * Raw edits go through a write transaction of the library, which signs
  * a new audit head only when entries were appended through the API: so
  * the head is left as it was.  Exit 0 done, 1 failure, 2 usage.
@@ -75,7 +82,8 @@
 	"       dbk-tamper rec-set DIR PASSFILE IDHEX FIELD=VALUE\n" \
 	"       dbk-tamper rec-clone DIR PASSFILE IDHEX\n" \
 	"       dbk-tamper blob-set DIR PASSFILE IDHEX TAG TEXT\n" \
-	"       dbk-tamper rec-rawflip DIR PASSFILE IDHEX\n"
+	"       dbk-tamper rec-rawflip DIR PASSFILE IDHEX\n" \
+	"       dbk-tamper rkey-drop DIR PASSFILE\n"
 
 static int
 read_pass(const char *file, char *buf, size_t cap, size_t *len)
@@ -578,6 +586,56 @@ out:
 	return rc;
 }
 
+/* rkey-drop: keyring = team id (16) || current epoch (u32 LE) || count
+ * (u32 LE) || per key: epoch (u32 LE) || has secret (1) || public (32)
+ * || secret (32). */
+static int
+rkey_drop(struct dbk_store *s)
+{
+	struct dbk_error err = { 0 };
+	struct dbk_txn *t = NULL;
+	uint8_t *b = NULL;
+	size_t n = 0, cnt;
+	uint32_t cur;
+	int rc = 1, hit = 0;
+
+	if (dbk_txn_begin(s, 1, &t, &err) != 0)
+		return fail_err(&err, "starting a transaction");
+	if (dbki_get(t, DBI_META, "rkeys", 5, &b, &n, &err) != 0) {
+		fail_err(&err, "reading the keyring");
+		goto out;
+	}
+	if (n < 24 || (cnt = dbki_rd_le32(b + 20), n != 24 + cnt * 69)) {
+		fail("the keyring is malformed");
+		goto out;
+	}
+	cur = dbki_rd_le32(b + 16);
+	for (size_t i = 0; i < cnt; i++) {
+		uint8_t *e = b + 24 + i * 69;
+		if (dbki_rd_le32(e) != cur)
+			continue;
+		e[4] = 0;
+		sodium_memzero(e + 5 + 32, 32);
+		hit = 1;
+	}
+	if (!hit) {
+		fail("no key for the current epoch %u", cur);
+		goto out;
+	}
+	if (dbki_put(t, DBI_META, "rkeys", 5, b, n, 0, &err) != 0) {
+		fail_err(&err, "writing the keyring");
+		goto out;
+	}
+	rc = dbk_txn_commit(t, &err) != 0 ? fail_err(&err, "committing") : 0;
+	t = NULL;
+out:
+	dbki_free_plain(b, n);
+	if (t != NULL)
+		dbk_txn_abort(t);
+	dbk_error_clear(&err);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -593,6 +651,8 @@ main(int argc, char **argv)
 		want = 6;
 	else if (strcmp(op, "blob-set") == 0)
 		want = 7;
+	else if (strcmp(op, "rkey-drop") == 0)
+		want = 4;
 	else if (strcmp(op, "rec-rawflip") == 0 ||
 	    strcmp(op, "rec-clone") == 0 || strncmp(op, "audit-", 6) == 0)
 		want = strcmp(op, "audit-append") == 0 ? 4 : 5;
@@ -623,6 +683,8 @@ main(int argc, char **argv)
 		rc = audit_op(s, op, argc > 4 ? argv[4] : NULL);
 	} else if (strcmp(op, "blob-set") == 0) {
 		rc = blob_set(s, argv[4], argv[5], argv[6]);
+	} else if (strcmp(op, "rkey-drop") == 0) {
+		rc = rkey_drop(s);
 	} else if (strcmp(op, "rec-set") == 0 || strcmp(op, "rec-clone") == 0) {
 		rc = rec_insider(s, op, argv[4], argc > 5 ? argv[5] : NULL);
 	} else {
