@@ -177,6 +177,8 @@ int dbki_del(struct dbk_txn *t, enum dbki_db db, const void *key,
 
 /* The hybrid logical clock: 48-bit ms << 16 | counter. */
 uint64_t dbki_hlc_next(struct dbk_txn *t);
+/* A remote HLC seen (merge): later local ones come after it. */
+void dbki_hlc_observe(struct dbk_txn *t, uint64_t remote);
 int64_t dbki_now(const struct dbk_store *s);
 /* Next change sequence number. */
 uint64_t dbki_seq_next(struct dbk_txn *t);

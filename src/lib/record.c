@@ -1280,3 +1280,207 @@ out:
 	dbk_record_free(r);
 	return rc;
 }
+
+/* ---- merging a record state from another replica (sync) ---- */
+
+/* Who wins between two versions of one field: the higher HLC, then the
+ * higher replica id, then the higher hash of the stored value -- a total
+ * order every replica computes the same way (DESIGN §5). */
+static int
+version_cmp(const struct dbk_record *a, const struct rfield *fa,
+    const struct dbk_record *b, const struct rfield *fb)
+{
+	const char *va = fa->sealed ? fa->sealed : fa->value ? fa->value : "";
+	const char *vb = fb->sealed ? fb->sealed : fb->value ? fb->value : "";
+	uint8_t ha[32], hb[32];
+	int c;
+
+	if (fa->hlc != fb->hlc)
+		return fa->hlc < fb->hlc ? -1 : 1;
+	if ((c = memcmp(a->reps[fa->rep], b->reps[fb->rep], 8)) != 0)
+		return c;
+	crypto_generichash(ha, sizeof ha, (const uint8_t *)va, strlen(va),
+	    NULL, 0);
+	crypto_generichash(hb, sizeof hb, (const uint8_t *)vb, strlen(vb),
+	    NULL, 0);
+	return memcmp(ha, hb, sizeof ha);
+}
+
+/* Copy src's version of a field into r (replica remapped). */
+static int
+field_take(struct dbk_record *r, const struct dbk_record *src,
+    const struct rfield *sf, struct dbk_error *err)
+{
+	struct rfield *f = field_slot(r, sf->name);
+	int ri = replica_index(r, src->reps[sf->rep]);
+	char *v = NULL, *s = NULL;
+
+	if (f == NULL || ri < 0 ||
+	    (sf->value != NULL && (v = strdup(sf->value)) == NULL) ||
+	    (sf->sealed != NULL && (s = strdup(sf->sealed)) == NULL)) {
+		wipe_free(v);
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	}
+	wipe_free(f->value);
+	free(f->sealed);
+	f->value = v;
+	f->sealed = s;
+	f->state = sf->state;
+	f->hlc = sf->hlc;
+	f->rep = (uint16_t)ri;
+	return 0;
+}
+
+int
+dbki_record_merge(struct dbk_txn *t, enum dbk_type type,
+    const struct dbk_id *id, const char *json, size_t len,
+    struct dbki_merge_counts *mc, struct dbk_error *err)
+{
+	struct dbk_record *in = NULL, *loc = NULL;
+	const char **names = NULL;
+	char *oldcode = NULL;
+	uint64_t maxhlc = 0;
+	size_t nch = 0;
+	int rc, isnew, hist_only = 0;
+
+	if ((rc = dbki_record_decode(t->s, type, id, json, len, 1, &in,
+	    err)) != 0)
+		return rc;
+	for (size_t i = 0; i < in->n; i++)
+		if (in->f[i].hlc > maxhlc)
+			maxhlc = in->f[i].hlc;
+	dbki_hlc_observe(t, maxhlc);
+	rc = dbki_record_load(t, type, id, &loc, err);
+	isnew = rc == DBK_ENOTFOUND;
+	if (isnew) {
+		dbk_error_clear(err);
+		rc = 0;
+	}
+	if (rc != 0)
+		goto out;
+	if (isnew) {
+		/* As it came: every field, every version. */
+		const char *code = dbk_record_str(in, "code");
+		if ((rc = index_put(t, in, err)) != 0)
+			goto out;
+		if (type == DBK_T_CUSTOMER && code != NULL &&
+		    !dbk_record_deleted(in) &&
+		    dbki_code_claim(t, in, code, err) != 0) {
+			/* Another customer here has that code: it keeps it. */
+			dbk_error_clear(err);
+			mc->conflicts++;
+		}
+		if ((rc = record_put(t, in, err)) != 0 ||
+		    (rc = dbki_audit_append(t, "import", type, id, NULL, 0,
+		    err)) != 0)
+			goto out;
+		mc->added++;
+		if (dbk_record_deleted(in))
+			mc->tombstoned++;
+		goto out;
+	}
+	if ((names = calloc(in->n + 1, sizeof *names)) == NULL ||
+	    (dbk_record_str(loc, "code") != NULL &&
+	    (oldcode = strdup(dbk_record_str(loc, "code"))) == NULL)) {
+		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		goto out;
+	}
+	{
+		int was_deleted = dbk_record_deleted(loc);
+		for (size_t i = 0; i < in->n; i++) {
+			const struct rfield *inf = &in->f[i];
+			long at = field_find(loc, inf->name);
+			int c;
+			if (at < 0) {
+				if ((rc = field_take(loc, in, inf, err)) != 0)
+					goto out;
+				names[nch++] = inf->name;
+				continue;
+			}
+			c = version_cmp(loc, &loc->f[at], in, inf);
+			if (c == 0)
+				continue;	/* the same version */
+			if (c < 0) {
+				/* Theirs wins; ours goes to history. */
+				if ((rc = hist_put(t, loc, &loc->f[at], err)) != 0 ||
+				    (rc = field_take(loc, in, inf, err)) != 0)
+					goto out;
+				names[nch++] = inf->name;
+			} else {
+				/* Ours wins; theirs is kept in history. */
+				struct rfield copy = *inf;
+				if ((rc = hist_put(t, in, &copy, err)) != 0)
+					goto out;
+				mc->conflicts++;
+				hist_only = 1;
+			}
+		}
+		if (!was_deleted && dbk_record_deleted(loc))
+			mc->tombstoned++;
+	}
+	if (nch > 0) {
+		const char *newcode = dbk_record_str(loc, "code");
+		int gone = dbk_record_deleted(loc);
+		if (type == DBK_T_CUSTOMER && oldcode != NULL &&
+		    (gone || newcode == NULL || strcmp(oldcode, newcode) != 0) &&
+		    (rc = dbki_code_release(t, oldcode, err)) != 0)
+			goto out;
+		if (type == DBK_T_CUSTOMER && newcode != NULL && !gone &&
+		    (oldcode == NULL || strcmp(oldcode, newcode) != 0) &&
+		    dbki_code_claim(t, loc, newcode, err) != 0) {
+			dbk_error_clear(err);
+			mc->conflicts++;
+		}
+		if ((rc = record_put(t, loc, err)) != 0 ||
+		    (rc = dbki_audit_append(t, "import", type, id, names, nch,
+		    err)) != 0)
+			goto out;
+		mc->updated++;
+	} else if (hist_only) {
+		/* Only its history grew: still a change of the record, and
+		 * the newest sequence number must be a change (the signed
+		 * audit head names it). */
+		uint8_t k[17];
+		rec_key(k, type, id);
+		if ((rc = log_change(t, k, err)) != 0 ||
+		    (rc = dbki_audit_append(t, "import", type, id, NULL, 0,
+		    err)) != 0)
+			goto out;
+	}
+out:
+	free(names);
+	free(oldcode);
+	dbk_record_free(in);
+	dbk_record_free(loc);
+	return rc;
+}
+
+/* A record's state independent of where it lives: fields in name order,
+ * each with its value (sealed form for sensitive ones), HLC and the
+ * writer's replica id -- equal on every replica that holds the same
+ * versions, whatever order they arrived in. */
+int
+dbki_record_canonical(const struct dbk_record *r, struct dbki_buf *b)
+{
+	char hex[17];
+
+	dbki_buf_addc(b, '{');
+	for (size_t i = 0; i < r->n; i++) {
+		const struct rfield *f = &r->f[i];
+		if (i)
+			dbki_buf_addc(b, ',');
+		dbki_buf_add_json(b, f->name);
+		dbki_buf_adds(b, ":[");
+		dbki_buf_add_json(b, f->sealed ? f->sealed : f->value ? f->value :
+		    "");
+		hlc_hex(hex, f->hlc);
+		dbki_buf_adds(b, ",\"");
+		dbki_buf_adds(b, hex);
+		dbki_buf_adds(b, "\",\"");
+		dbki_hex(hex, r->reps[f->rep], 8);
+		dbki_buf_adds(b, hex);
+		dbki_buf_adds(b, "\"]");
+	}
+	dbki_buf_addc(b, '}');
+	return b->oom ? DBK_ENOMEM : 0;
+}

@@ -81,6 +81,22 @@ int dbki_blob_put(struct dbk_txn *t, const uint8_t id[16], uint8_t tag,
 int dbki_blob_get(struct dbk_txn *t, const uint8_t id[16], uint8_t tag,
     uint8_t **out, size_t *outlen, struct dbk_error *err) DBK_WUR;
 
+/*
+ * Merge a record state that came from another replica (the stored JSON
+ * form, with every field's HLC and replica): per field, the higher
+ * (HLC, replica id, value hash) wins and the loser goes to history; a
+ * record not here yet is taken whole.  Indexes, summaries, facts and an
+ * "import" audit entry follow.  Counts are added to mc.
+ */
+struct dbki_merge_counts {
+	size_t added, updated, conflicts, tombstoned;
+};
+int dbki_record_merge(struct dbk_txn *t, enum dbk_type type,
+    const struct dbk_id *id, const char *json, size_t len,
+    struct dbki_merge_counts *mc, struct dbk_error *err) DBK_WUR;
+/* A record's replica-independent state (fields, values, HLCs, writers). */
+int dbki_record_canonical(const struct dbk_record *r, struct dbki_buf *b) DBK_WUR;
+
 void dbki_id_new(struct dbk_store *s, struct dbk_id *id);
 const char *dbki_replica_member(struct dbk_store *s, const uint8_t rep[8]);
 int dbki_record_encode(const struct dbk_record *r, struct dbki_buf *b) DBK_WUR;

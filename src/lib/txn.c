@@ -117,6 +117,15 @@ dbki_del(struct dbk_txn *t, enum dbki_db db, const void *key, size_t klen,
 
 /* ---- clock and sequence ---- */
 
+void
+dbki_hlc_observe(struct dbk_txn *t, uint64_t remote)
+{
+	if (remote > t->hlc) {
+		t->hlc = remote;
+		t->hlc_dirty = 1;
+	}
+}
+
 uint64_t
 dbki_hlc_next(struct dbk_txn *t)
 {
