@@ -15,6 +15,7 @@
 #include "dealbook/agent.h"
 #include "dealbook/eval.h"
 #include "dealbook/evalrun.h"
+#include "dealbook/sync.h"
 #include "dealbook/roster.h"
 
 #endif

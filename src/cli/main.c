@@ -26,7 +26,8 @@ extern const struct cmd_entry cmd_audit, cmd_audit_verify, cmd_backup,
 extern const struct cmd_entry cmd_unlock, cmd_lock;
 extern const struct cmd_entry cmd_member_add, cmd_member_list,
     cmd_member_remove;
-extern const struct cmd_entry cmd_plan_add, cmd_report;
+extern const struct cmd_entry cmd_plan_add, cmd_report, cmd_export,
+    cmd_import;
 extern const struct cmd_entry cmd_goal_set, cmd_goal_list, cmd_review_add,
     cmd_eval, cmd_eval_run, cmd_eval_list, cmd_eval_show, cmd_eval_verify;
 
@@ -44,8 +45,10 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_edit,
 	&cmd_eval_list, &cmd_eval_run, &cmd_eval_show, &cmd_eval_verify,
 	&cmd_eval,
+	&cmd_export,
 	&cmd_goal_list, &cmd_goal_set,
 	&cmd_history,
+	&cmd_import,
 	&cmd_init,
 	&cmd_lock,
 	&cmd_log,

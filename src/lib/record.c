@@ -1343,7 +1343,7 @@ dbki_record_merge(struct dbk_txn *t, enum dbk_type type,
 	size_t nch = 0;
 	int rc, isnew, hist_only = 0;
 
-	if ((rc = dbki_record_decode(t->s, type, id, json, len, 1, &in,
+	if ((rc = dbki_record_decode(t->s, type, id, json, len, 0, &in,
 	    err)) != 0)
 		return rc;
 	for (size_t i = 0; i < in->n; i++)
@@ -1483,4 +1483,36 @@ dbki_record_canonical(const struct dbk_record *r, struct dbki_buf *b)
 	}
 	dbki_buf_addc(b, '}');
 	return b->oom ? DBK_ENOMEM : 0;
+}
+
+/*
+ * A record's stored form without its sensitive fields, for a bundle:
+ * until the team's restricted key travels with bundles, a value sealed
+ * under this store's key would not open anywhere else.  Leaving a field
+ * out is safe for merging: a field a state does not carry is left as it
+ * is by the replica that merges it.
+ */
+int
+dbki_record_encode_shared(struct dbk_store *s, enum dbk_type type,
+    const struct dbk_id *id, const char *json, size_t len,
+    struct dbki_buf *b, struct dbk_error *err)
+{
+	struct dbk_record *r = NULL;
+	size_t k = 0;
+	int rc;
+
+	if ((rc = dbki_record_decode(s, type, id, json, len, 0, &r, err)) != 0)
+		return rc;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct dbk_fielddef *fd = dbk_field_lookup(type, r->f[i].name);
+		if (fd != NULL && (fd->flags & DBK_F_SENSITIVE)) {
+			field_clear(&r->f[i]);
+			continue;
+		}
+		r->f[k++] = r->f[i];
+	}
+	r->n = k;
+	rc = dbki_record_encode(r, b);
+	dbk_record_free(r);
+	return rc != 0 ? dbki_error_set(err, DBK_ENOMEM, "out of memory") : 0;
 }

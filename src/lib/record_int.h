@@ -94,6 +94,10 @@ struct dbki_merge_counts {
 int dbki_record_merge(struct dbk_txn *t, enum dbk_type type,
     const struct dbk_id *id, const char *json, size_t len,
     struct dbki_merge_counts *mc, struct dbk_error *err) DBK_WUR;
+/* A record's stored form without its sensitive fields (a bundle's). */
+int dbki_record_encode_shared(struct dbk_store *s, enum dbk_type type,
+    const struct dbk_id *id, const char *json, size_t len,
+    struct dbki_buf *b, struct dbk_error *err) DBK_WUR;
 /* A record's replica-independent state (fields, values, HLCs, writers). */
 int dbki_record_canonical(const struct dbk_record *r, struct dbki_buf *b) DBK_WUR;
 

@@ -1,0 +1,65 @@
+/*
+ * dealbook/sync.h -- team sync by bundles (DESIGN §5, docs/BUNDLE.md):
+ * export every record to roster members in one sealed, signed file;
+ * import such a file, merging per field.
+ *
+ * This first version sends every record (what `export --full` will do);
+ * version vectors, the customer filter, restricted-key distribution and
+ * quarantine of skewed clocks are still to come.
+ */
+#ifndef DEALBOOK_SYNC_H
+#define DEALBOOK_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dealbook/error.h"
+#include "dealbook/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct dbk_export_info {
+	uint64_t seq;              /* this store's bundle sequence number */
+	size_t records, recipients;
+	size_t bytes;
+};
+
+/*
+ * Write a bundle of every record to the named roster members (at least
+ * one) at path, through a temporary file in the same directory, fsync
+ * and rename.  The roster is verified first (DBK_EINTEGRITY when a
+ * member's signature fails).  Errors: DBK_ENOTFOUND naming an unknown or
+ * removed member, DBK_EIO.
+ */
+int dbk_export(struct dbk_store *s, const char *const *to, size_t nto,
+    const char *path, struct dbk_export_info *info, struct dbk_error *err)
+	__attribute__((warn_unused_result));
+
+struct dbk_import_report {
+	char sender[256];          /* the sender's roster name, or identity */
+	uint64_t seq;
+	int already;               /* imported before: nothing changed */
+	size_t added, updated, conflicts, tombstoned, quarantined, rejected;
+};
+
+/*
+ * Check and import the bundle at path, all or nothing, in one
+ * transaction with its audit entries.  The sender must be on the roster
+ * (or, for a first contact, be trust_identity).  dry_run: check and count
+ * but write nothing.  Errors: DBK_EFORMAT, DBK_EINTEGRITY (signature,
+ * payload, unknown sender, a sender named differently inside, the same
+ * sequence number with another bundle), DBK_ENOKEY (not addressed to
+ * this member), DBK_EIO.  A bundle imported before is not an error:
+ * report->already is set and nothing changes.
+ */
+int dbk_import(struct dbk_store *s, const char *path, int dry_run,
+    const char *trust_identity, struct dbk_import_report *report,
+    struct dbk_error *err) __attribute__((warn_unused_result));
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DEALBOOK_SYNC_H */

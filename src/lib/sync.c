@@ -1,0 +1,557 @@
+/*
+ * sync.c -- export and import of bundles (sync.h, docs/BUNDLE.md).
+ *
+ * Export: in one write transaction (it takes the next bundle sequence
+ * number), every record's stored state becomes an item, the items are
+ * sealed to the named members and signed (bundle.c), and the file is
+ * written beside its target, synced and renamed.  Import: the file's
+ * size is checked before it is read, the sender against the roster
+ * before any cryptography, then the codec checks and opens it; the items
+ * are merged per field (record.c) in one transaction that also records
+ * (sender, sequence) against replays.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <sodium.h>
+
+#include "bundle.h"
+#include "internal.h"
+#include "record_int.h"
+#include "dealbook/roster.h"
+#include "dealbook/sync.h"
+
+#define MAX_BUNDLE ((size_t)1 << 31)
+#define MAX_ITEM ((size_t)16 << 20)
+
+static void
+be32(uint8_t *p, uint32_t v)
+{
+	for (int i = 3; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint32_t
+rd_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+item(struct dbki_buf *b, const char *json, size_t n)
+{
+	uint8_t len[4];
+
+	be32(len, (uint32_t)n);
+	dbki_buf_add(b, len, 4);
+	dbki_buf_add(b, json, n);
+}
+
+/* ---- export ---- */
+
+struct rcpt_find {
+	const char *name;
+	uint8_t x[32];
+	int found, removed;
+};
+
+static int
+rcpt_cb(const struct dbk_member *m, void *vctx)
+{
+	struct rcpt_find *f = vctx;
+	uint8_t ed[32];
+
+	if (strcmp(m->name, f->name) != 0)
+		return 0;
+	if (m->removed_at != 0) {
+		f->removed = 1;
+		return 0;
+	}
+	if (dbk_identity_parse(m->identity, ed, f->x, NULL) != 0)
+		return 0;
+	f->found = 1;
+	return 0;
+}
+
+struct export_ctx {
+	const char *const *to;
+	size_t nto;
+	struct dbki_buf *out;
+	struct dbk_export_info *info;
+};
+
+static int
+export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct export_ctx *x = vctx;
+	struct dbk_store *s = t->s;
+	struct dbki_bundle_hdr h;
+	struct dbki_buf plain;
+	uint8_t (*rcpt)[32] = NULL, *cur = NULL, seqb[8];
+	size_t curn = 0;
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	char *ident = NULL, hex[DBK_ID_HEX], idhex[33], *hdr = NULL;
+	uint64_t seq = 1;
+	int rc, mrc;
+
+	dbki_buf_init(&plain, (size_t)1 << 30);
+	if ((rc = dbk_roster_verify(t, NULL, err)) != 0)
+		return rc;
+	if ((rcpt = calloc(x->nto, sizeof *rcpt)) == NULL)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	for (size_t i = 0; i < x->nto; i++) {
+		struct rcpt_find f = { x->to[i], { 0 }, 0, 0 };
+		if ((rc = dbk_member_walk(t, rcpt_cb, &f, err)) != 0)
+			goto out;
+		if (!f.found) {
+			rc = dbki_error_set(err, DBK_ENOTFOUND, f.removed ?
+			    "'%s' was removed from the roster: nothing goes to them "
+			    "any more" : "no member '%s' on the roster ('dealbook "
+			    "member list')", x->to[i]);
+			goto out;
+		}
+		memcpy(rcpt[i], f.x, 32);
+	}
+	/* The next sequence number of this store's bundles. */
+	rc = dbki_get(t, DBI_META, "bseq", 4, &cur, &curn, err);
+	if (rc == 0 && curn == 8)
+		seq = dbki_rd_le64(cur) + 1;
+	dbki_free_plain(cur, curn);
+	if (rc != 0 && rc != DBK_ENOTFOUND)
+		goto out;
+	dbki_le64(seqb, seq);
+	if ((rc = dbki_put(t, DBI_META, "bseq", 4, seqb, 8, 0, err)) != 0)
+		goto out;
+	memset(&h, 0, sizeof h);
+	randombytes_buf(h.id, sizeof h.id);
+	memcpy(h.team, s->team_id, 16);
+	memcpy(h.ed_pk, s->ed_pk, 32);
+	memcpy(h.x_pk, s->x_pk, 32);
+	h.seq = seq;
+	h.hlc = dbki_hlc_next(t);
+	h.nrcpt = x->nto;
+	h.rcpt = (const uint8_t (*)[32])rcpt;
+	/* The first item names the sender again (docs/BUNDLE.md). */
+	if ((ident = dbk_store_identity(s)) == NULL) {
+		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		goto out;
+	}
+	dbki_hex(idhex, h.id, 16);
+	{
+		char team[33];
+		dbki_hex(team, h.team, 16);
+		if (asprintf(&hdr, "{\"bundle\":\"%s\",\"sender\":\"%s\",\"seq\":\""
+		    "%" PRIu64 "\",\"team\":\"%s\"}", idhex, ident, seq, team) < 0) {
+			hdr = NULL;
+			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	item(&plain, hdr, strlen(hdr));
+	if ((mrc = mdb_cursor_open(t->t, s->dbi[DBI_REC], &c)) != 0) {
+		rc = dbki_error_lmdb(err, mrc, "opening a cursor");
+		goto out;
+	}
+	for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0;
+	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		const uint8_t *kb = k.mv_data;
+		struct dbk_id id;
+		uint8_t *pt = NULL;
+		size_t pn = 0;
+		const char *tn;
+		char *pre = NULL;
+		int n;
+		struct dbki_buf shared;
+		/* The roster is each store's own (signed by it): not sent. */
+		if (k.mv_size != 17 || kb[0] == DBK_T_MEMBER ||
+		    (tn = dbk_type_name((enum dbk_type)kb[0])) == NULL)
+			continue;
+		memcpy(id.b, kb + 1, 16);
+		if ((rc = dbki_open_value(t, DBI_REC, &k, &v, &pt, &pn, err)) != 0)
+			goto out;
+		dbki_buf_init(&shared, (size_t)1 << 24);
+		rc = dbki_record_encode_shared(s, (enum dbk_type)kb[0], &id,
+		    (const char *)pt, pn, &shared, err);
+		dbki_free_plain(pt, pn);
+		if (rc != 0) {
+			dbki_buf_free(&shared);
+			goto out;
+		}
+		pt = (uint8_t *)shared.p;
+		pn = shared.len;
+		dbk_id_format(&id, hex);
+		n = asprintf(&pre, "{\"id\":\"%s\",\"s\":", hex);
+		if (n < 0) {
+			dbki_buf_free(&shared);
+			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+			goto out;
+		}
+		{
+			/* {"id":"…","s":<stored state>,"t":"type"} */
+			uint8_t len[4];
+			size_t total = (size_t)n + pn + strlen(tn) + 8;
+			be32(len, (uint32_t)total);
+			dbki_buf_add(&plain, len, 4);
+			dbki_buf_add(&plain, pre, (size_t)n);
+			dbki_buf_add(&plain, pt, pn);
+			dbki_buf_adds(&plain, ",\"t\":\"");
+			dbki_buf_adds(&plain, tn);
+			dbki_buf_adds(&plain, "\"}");
+		}
+		free(pre);
+		dbki_buf_free(&shared);
+		x->info->records++;
+	}
+	if (plain.oom) {
+		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = dbki_bundle_seal(&h, (const uint8_t *)plain.p, plain.len,
+	    s->sec->ed_sk, x->out, err)) != 0)
+		goto out;
+	rc = dbki_audit_append(t, "export", 0, NULL, NULL, 0, err);
+	x->info->seq = seq;
+	x->info->recipients = x->nto;
+	x->info->bytes = x->out->len;
+out:
+	if (c != NULL)
+		mdb_cursor_close(c);
+	free(hdr);
+	free(ident);
+	free(rcpt);
+	dbki_buf_free(&plain);
+	return rc;
+}
+
+/* Write data to path through a temporary file beside it. */
+static int
+write_file(const char *path, const void *data, size_t n, struct dbk_error *err)
+{
+	char *tmp = NULL, *dcopy = NULL;
+	const uint8_t *p = data;
+	int fd, dfd, rc = 0;
+
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	if ((fd = mkstemp(tmp)) < 0) {
+		rc = dbki_error_errno(err, DBK_EIO, "creating a file beside", path);
+		free(tmp);
+		return rc;
+	}
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rc = dbki_error_errno(err, DBK_EIO, "writing", path);
+			break;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	if (rc == 0 && fsync(fd) != 0)
+		rc = dbki_error_errno(err, DBK_EIO, "syncing", path);
+	if (close(fd) != 0 && rc == 0)
+		rc = dbki_error_errno(err, DBK_EIO, "closing", path);
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = dbki_error_errno(err, DBK_EIO, "renaming into", path);
+	if (rc != 0)
+		(void)unlink(tmp);
+	else if ((dcopy = strdup(path)) != NULL &&
+	    (dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	free(dcopy);
+	free(tmp);
+	return rc;
+}
+
+int
+dbk_export(struct dbk_store *s, const char *const *to, size_t nto,
+    const char *path, struct dbk_export_info *info, struct dbk_error *err)
+{
+	struct dbki_buf out;
+	struct export_ctx x = { to, nto, &out, info };
+	int rc;
+
+	memset(info, 0, sizeof *info);
+	if (nto == 0 || nto > DBKI_BUNDLE_MAX_RCPT)
+		return dbki_error_set(err, DBK_EINVAL, "a bundle goes to 1 to %d "
+		    "members", DBKI_BUNDLE_MAX_RCPT);
+	dbki_buf_init(&out, (size_t)1 << 31);
+	rc = dbk_store_write(s, export_txn, &x, err);
+	if (rc == 0)
+		rc = write_file(path, out.p, out.len, err);
+	dbki_buf_free(&out);
+	return rc;
+}
+
+/* ---- import ---- */
+
+struct sender_find {
+	const uint8_t *ed, *x;
+	const char *trust;
+	char name[256];
+	int found;
+};
+
+static int
+sender_cb(const struct dbk_member *m, void *vctx)
+{
+	struct sender_find *f = vctx;
+	uint8_t ed[32], x[32];
+
+	if (m->removed_at != 0 ||
+	    dbk_identity_parse(m->identity, ed, x, NULL) != 0)
+		return 0;
+	if (memcmp(ed, f->ed, 32) == 0 && memcmp(x, f->x, 32) == 0) {
+		snprintf(f->name, sizeof f->name, "%s", m->name);
+		f->found = 1;
+	}
+	return 0;
+}
+
+struct import_ctx {
+	const uint8_t *b;
+	size_t n;
+	int dry_run;
+	const char *trust;
+	struct dbk_import_report *rep;
+};
+
+struct sender_check {
+	struct dbk_txn *t;
+	const char *trust;
+	char name[256];
+};
+
+static int
+sender_ok(void *vctx, const uint8_t ed[32], const uint8_t x[32])
+{
+	struct sender_check *sc = vctx;
+	struct sender_find f;
+	uint8_t ted[32], tx[32];
+
+	memset(&f, 0, sizeof f);
+	f.ed = ed;
+	f.x = x;
+	if (dbk_member_walk(sc->t, sender_cb, &f, NULL) == 0 && f.found) {
+		snprintf(sc->name, sizeof sc->name, "%s", f.name);
+		return 1;
+	}
+	if (sc->trust != NULL &&
+	    dbk_identity_parse(sc->trust, ted, tx, NULL) == 0 &&
+	    memcmp(ted, ed, 32) == 0 && memcmp(tx, x, 32) == 0) {
+		snprintf(sc->name, sizeof sc->name, "%s", sc->trust);
+		return 1;
+	}
+	return 0;
+}
+
+static const char *
+jstr(const cJSON *o, const char *k)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(x) ? x->valuestring : NULL;
+}
+
+static int
+import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct import_ctx *x = vctx;
+	struct dbk_store *s = t->s;
+	struct dbki_bundle_info info;
+	struct sender_check sc;
+	struct dbki_merge_counts mc = { 0, 0, 0, 0 };
+	uint8_t *plain = NULL, rk[4 + 40], *prev = NULL;
+	size_t plen = 0, off = 0, prevn = 0;
+	char idhex[33];
+	cJSON *o = NULL;
+	int rc, first = 1;
+
+	memset(&sc, 0, sizeof sc);
+	sc.t = t;
+	sc.trust = x->trust;
+	if ((rc = dbki_bundle_open(x->b, x->n, s->x_pk, s->sec->x_sk, sender_ok,
+	    &sc, &info, &plain, &plen, err)) != 0)
+		return rc;
+	snprintf(x->rep->sender, sizeof x->rep->sender, "%s", sc.name);
+	x->rep->seq = info.seq;
+	/* Replays: (sender, seq) -> bundle id, in meta. */
+	memcpy(rk, "bin:", 4);
+	memcpy(rk + 4, info.ed_pk, 32);
+	dbki_be64(rk + 36, info.seq);
+	rc = dbki_get(t, DBI_META, rk, sizeof rk, &prev, &prevn, err);
+	if (rc == 0) {
+		int same = prevn == 16 && memcmp(prev, info.id, 16) == 0;
+		dbki_free_plain(prev, prevn);
+		if (same) {
+			x->rep->already = 1;
+			rc = 0;
+			goto out;
+		}
+		rc = dbki_error_set(err, DBK_EINTEGRITY, "the bundle is refused "
+		    "(E_EQUIVOCATION): %s already sent a different bundle with "
+		    "sequence number %" PRIu64, sc.name, info.seq);
+		goto out;
+	}
+	if (rc != DBK_ENOTFOUND)
+		goto out;
+	dbk_error_clear(err);
+	dbki_hex(idhex, info.id, 16);
+	while (off < plen) {
+		uint32_t len;
+		const char *tn, *idt;
+		const cJSON *st;
+		enum dbk_type type;
+		struct dbk_id id;
+		char *state;
+		if (plen - off < 4 || (len = rd_be32(plain + off)) >
+		    plen - off - 4 || len > MAX_ITEM) {
+			rc = dbki_error_set(err, DBK_EFORMAT, "the bundle is refused "
+			    "(E_FORMAT): an item's length is out of bounds");
+			goto out;
+		}
+		cJSON_Delete(o);
+		o = cJSON_ParseWithLength((const char *)plain + off + 4, len);
+		off += 4 + len;
+		if (o == NULL || !cJSON_IsObject(o)) {
+			rc = dbki_error_set(err, DBK_EFORMAT, "the bundle is refused "
+			    "(E_FORMAT): an item is not a JSON object");
+			goto out;
+		}
+		if (first) {
+			/* The sender named inside must be the signer. */
+			uint8_t ed[32], xk[32];
+			const char *snd = jstr(o, "sender"), *bid = jstr(o, "bundle");
+			const char *sq = jstr(o, "seq");
+			int64_t v;
+			first = 0;
+			if (snd == NULL || dbk_identity_parse(snd, ed, xk, NULL) != 0 ||
+			    memcmp(ed, info.ed_pk, 32) != 0 ||
+			    memcmp(xk, info.x_pk, 32) != 0 || bid == NULL ||
+			    strcmp(bid, idhex) != 0 || sq == NULL ||
+			    dbk_parse_int(sq, 1, INT64_MAX, &v) != 0 ||
+			    (uint64_t)v != info.seq) {
+				rc = dbki_error_set(err, DBK_EINTEGRITY, "the bundle is "
+				    "refused (E_SIGNATURE): the sender named inside is "
+				    "not the one who signed it");
+				goto out;
+			}
+			continue;
+		}
+		tn = jstr(o, "t");
+		idt = jstr(o, "id");
+		st = cJSON_GetObjectItemCaseSensitive(o, "s");
+		/* A roster comes only through the roster commands. */
+		if (tn == NULL || idt == NULL || !cJSON_IsObject(st) ||
+		    dbk_type_parse(tn, &type) != 0 || type == DBK_T_MEMBER ||
+		    dbk_id_parse(idt, &id) != 0) {
+			x->rep->rejected++;
+			continue;
+		}
+		if ((state = cJSON_PrintUnformatted(st)) == NULL) {
+			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+			goto out;
+		}
+		rc = dbki_record_merge(t, type, &id, state, strlen(state), &mc, err);
+		cJSON_free(state);
+		if (rc == DBK_EINTEGRITY || rc == DBK_EINVAL || rc == DBK_EFORMAT) {
+			/* A record that does not decode here: counted, left. */
+			dbk_error_clear(err);
+			x->rep->rejected++;
+			rc = 0;
+			continue;
+		}
+		if (rc != 0)
+			goto out;
+	}
+	if (first) {
+		rc = dbki_error_set(err, DBK_EFORMAT, "the bundle is refused "
+		    "(E_FORMAT): it names no sender");
+		goto out;
+	}
+	if ((rc = dbki_put(t, DBI_META, rk, sizeof rk, info.id, 16, 0,
+	    err)) != 0 ||
+	    (rc = dbki_audit_append(t, "import-bundle", 0, NULL, NULL, 0,
+	    err)) != 0)
+		goto out;
+	x->rep->added = mc.added;
+	x->rep->updated = mc.updated;
+	x->rep->conflicts = mc.conflicts;
+	x->rep->tombstoned = mc.tombstoned;
+	/* A dry run stops here: the transaction is abandoned. */
+	if (x->dry_run)
+		rc = 1;
+out:
+	cJSON_Delete(o);
+	if (plain != NULL)
+		dbki_free_plain(plain, plen + 1);
+	return rc;
+}
+
+int
+dbk_import(struct dbk_store *s, const char *path, int dry_run,
+    const char *trust_identity, struct dbk_import_report *report,
+    struct dbk_error *err)
+{
+	struct import_ctx x;
+	struct stat st;
+	uint8_t *b = NULL;
+	size_t got = 0;
+	int fd, rc;
+
+	memset(report, 0, sizeof *report);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return dbki_error_errno(err, errno == ENOENT ? DBK_ENOTFOUND :
+		    DBK_EIO, "opening", path);
+	/* The size before any allocation. */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size > MAX_BUNDLE) {
+		close(fd);
+		return dbki_error_set(err, DBK_EFORMAT, "the bundle is refused "
+		    "(E_FORMAT): '%s' is not a regular file of at most 2 GiB",
+		    path);
+	}
+	if ((b = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, b + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(fd);
+	if (got != (size_t)st.st_size) {
+		free(b);
+		return dbki_error_errno(err, DBK_EIO, "reading", path);
+	}
+	x.b = b;
+	x.n = got;
+	x.dry_run = dry_run;
+	x.trust = trust_identity;
+	x.rep = report;
+	rc = dbk_store_write(s, import_txn, &x, err);
+	if (rc == 1 && dry_run)
+		rc = 0;
+	free(b);
+	return rc;
+}
