@@ -1,11 +1,14 @@
 /*
  * cmd_sync.c -- export and import of bundles (team sync).
  */
+#include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -157,4 +160,182 @@ const struct cmd_entry cmd_import = {
 	"check and merge bundles from team members (all or nothing per file)",
 	"dealbook import from-lina.bundle",
 	exec_import
+};
+
+/* ---- sync DIR: a shared folder as the drop box ---- */
+
+struct names {
+	char **v;
+	size_t n;
+	int oom;
+};
+
+static int
+name_cb(const struct dbk_member *m, void *vctx)
+{
+	struct names *nm = vctx;
+	char **nv;
+
+	if (m->removed_at != 0)
+		return 0;
+	if ((nv = realloc(nm->v, (nm->n + 1) * sizeof *nv)) == NULL ||
+	    (nv[nm->n] = strdup(m->name)) == NULL) {
+		if (nv != NULL)
+			nm->v = nv;
+		nm->oom = 1;
+		return 1;
+	}
+	nm->v = nv;
+	nm->n++;
+	return 0;
+}
+
+static int
+names_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	return dbk_member_walk(t, name_cb, vctx, err);
+}
+
+/* "<16 hex of my Ed25519 key>-": the prefix of my bundles in DIR. */
+static int
+my_prefix(struct cli *c, char out[18])
+{
+	char *ident = dbk_store_identity(c->store);
+	uint8_t ed[32], x[32];
+	int rc = -1;
+
+	if (ident != NULL && dbk_identity_parse(ident, ed, x, NULL) == 0) {
+		for (int i = 0; i < 8; i++)
+			snprintf(out + 2 * i, 3, "%02x", ed[i]);
+		out[16] = '-';
+		out[17] = '\0';
+		rc = 0;
+	}
+	free(ident);
+	return rc;
+}
+
+static int
+is_bundle_name(const char *n)
+{
+	size_t l = strlen(n);
+
+	return n[0] != '.' && l > 7 && strcmp(n + l - 7, ".bundle") == 0;
+}
+
+static int
+exec_sync(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
+    struct optv *ov)
+{
+	const char *dir = pos[0];
+	struct names nm = { NULL, 0, 0 };
+	struct dbk_export_info info;
+	char prefix[18], *tmp = NULL, *final = NULL;
+	size_t imported = 0, already = 0, skipped = 0, pruned = 0;
+	DIR *d;
+	struct dirent *de;
+	int rc = 0;
+
+	(void)e; (void)npos; (void)ov;
+	if ((d = opendir(dir)) == NULL)
+		return cli_error(errno == ENOENT ? 4 : 1, "cannot read the folder "
+		    "'%s': %s", dir, strerror(errno));
+	closedir(d);
+	if (my_prefix(c, prefix) != 0)
+		return cli_error(1, "out of memory");
+	/* 1. Everything addressed to me that I have not imported. */
+	if ((d = opendir(dir)) == NULL)
+		return cli_error(1, "cannot read the folder '%s': %s", dir,
+		    strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		struct dbk_import_report r;
+		char *path = NULL;
+		int frc;
+		if (!is_bundle_name(de->d_name) ||
+		    strncmp(de->d_name, prefix, 17) == 0)
+			continue;
+		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0) {
+			rc = cli_error(1, "out of memory");
+			break;
+		}
+		frc = dbk_import(c->store, path, 0, NULL, &r, &c->err);
+		if (frc == 0 && r.already) {
+			already++;
+		} else if (frc == 0) {
+			imported++;
+			printf("%s: imported bundle %" PRIu64 " from %s: %zu added, "
+			    "%zu updated, %zu conflicts\n", de->d_name, r.seq, r.sender,
+			    r.added, r.updated, r.conflicts);
+		} else if (frc == DBK_ENOKEY) {
+			/* For others: not mine to open. */
+			dbk_error_clear(&c->err);
+		} else {
+			/* Still being copied in, or not for this team: say so,
+			 * take the rest, try again next time. */
+			fprintf(stderr, "dealbook: %s skipped: %s\n", de->d_name,
+			    c->err.msg ? c->err.msg : dbk_strerror(frc));
+			dbk_error_clear(&c->err);
+			skipped++;
+		}
+		free(path);
+	}
+	closedir(d);
+	if (rc != 0)
+		return rc;
+	/* 2. My bundle for everyone on the roster, under a name no one
+	 * else's can take; each carries every record, so it replaces my
+	 * earlier ones, which go. */
+	if ((rc = dbk_store_read(c->store, names_txn, &nm, &c->err)) != 0)
+		return cli_fail(c, rc);
+	if (nm.oom)
+		return cli_error(1, "out of memory");
+	if (nm.n == 0) {
+		printf("no one on the roster to send to ('dealbook member add')\n");
+	} else if (asprintf(&tmp, "%s/.%sout.tmp", dir, prefix) < 0) {
+		rc = cli_error(1, "out of memory");
+	} else if ((rc = dbk_export(c->store, (const char *const *)nm.v, nm.n,
+	    tmp, &info, &c->err)) != 0) {
+		rc = cli_fail(c, rc);
+	} else if (asprintf(&final, "%s/%s%012" PRIu64 ".bundle", dir, prefix,
+	    info.seq) < 0) {
+		rc = cli_error(1, "out of memory");
+	} else if (rename(tmp, final) != 0) {
+		rc = cli_error(1, "cannot write '%s': %s", final, strerror(errno));
+	} else if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			char *old = NULL;
+			if (!is_bundle_name(de->d_name) ||
+			    strncmp(de->d_name, prefix, 17) != 0 ||
+			    strcmp(strrchr(final, '/') + 1, de->d_name) == 0)
+				continue;
+			if (asprintf(&old, "%s/%s", dir, de->d_name) >= 0 &&
+			    unlink(old) == 0)
+				pruned++;
+			free(old);
+		}
+		closedir(d);
+		printf("sent bundle %" PRIu64 " (%zu records) to %zu member%s as "
+		    "%s\n", info.seq, info.records, nm.n, nm.n == 1 ? "" : "s",
+		    strrchr(final, '/') + 1);
+	}
+	if (tmp != NULL)
+		(void)unlink(tmp);
+	printf("%zu imported, %zu already here, %zu skipped; %zu older "
+	    "bundle%s of mine removed\n", imported, already, skipped, pruned,
+	    pruned == 1 ? "" : "s");
+	for (size_t i = 0; i < nm.n; i++)
+		free(nm.v[i]);
+	free(nm.v);
+	free(tmp);
+	free(final);
+	return rc;
+}
+
+const struct cmd_entry cmd_sync = {
+	"sync", NULL, "<dir>", 1, 1, NULL, CMD_STORE,
+	"import every bundle in DIR addressed to me, then put my bundle for "
+	"the whole roster there (safe to repeat; DIR can be a Syncthing folder, "
+	"a share or a git checkout)",
+	"dealbook sync ~/team-drop",
+	exec_sync
 };

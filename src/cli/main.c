@@ -27,7 +27,7 @@ extern const struct cmd_entry cmd_unlock, cmd_lock;
 extern const struct cmd_entry cmd_member_add, cmd_member_list,
     cmd_member_remove;
 extern const struct cmd_entry cmd_plan_add, cmd_report, cmd_export,
-    cmd_import;
+    cmd_import, cmd_sync;
 extern const struct cmd_entry cmd_goal_set, cmd_goal_list, cmd_review_add,
     cmd_eval, cmd_eval_run, cmd_eval_list, cmd_eval_show, cmd_eval_verify;
 
@@ -60,6 +60,7 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_report,
 	&cmd_review_add,
 	&cmd_stage,
+	&cmd_sync,
 	&cmd_timeline,
 	&cmd_todo,
 	&cmd_unlock,
