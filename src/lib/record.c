@@ -24,6 +24,7 @@
 
 #define MAX_RECORD_BYTES ((size_t)8 << 20)
 #define MAX_FIELDS 1024
+#define MAX_SKEW 86400		/* seconds a remote clock may run ahead */
 #define MAX_REPLICAS 4096
 
 /* ---- ids ---- */
@@ -1346,9 +1347,31 @@ dbki_record_merge(struct dbk_txn *t, enum dbk_type type,
 	if ((rc = dbki_record_decode(t->s, type, id, json, len, 0, &in,
 	    err)) != 0)
 		return rc;
-	for (size_t i = 0; i < in->n; i++)
-		if (in->f[i].hlc > maxhlc)
-			maxhlc = in->f[i].hlc;
+	/* A version stamped more than a day ahead of our clock is set
+	 * aside (R15): it would win every conflict for as long as the
+	 * sender's clock is wrong, and it does not move our clock. */
+	{
+		/* Our clock: the later of the wall clock and our HLC. */
+		uint64_t ours = (uint64_t)dbki_now(t->s) * 1000u;
+		uint64_t limit;
+		if ((t->hlc >> 16) > ours)
+			ours = t->hlc >> 16;
+		limit = ours + (uint64_t)MAX_SKEW * 1000u;
+		size_t k = 0;
+		for (size_t i = 0; i < in->n; i++) {
+			if ((in->f[i].hlc >> 16) > limit) {
+				field_clear(&in->f[i]);
+				mc->quarantined++;
+				continue;
+			}
+			if (in->f[i].hlc > maxhlc)
+				maxhlc = in->f[i].hlc;
+			in->f[k++] = in->f[i];
+		}
+		in->n = k;
+		if (k == 0)
+			goto out;
+	}
 	dbki_hlc_observe(t, maxhlc);
 	rc = dbki_record_load(t, type, id, &loc, err);
 	isnew = rc == DBK_ENOTFOUND;

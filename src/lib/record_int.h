@@ -89,7 +89,7 @@ int dbki_blob_get(struct dbk_txn *t, const uint8_t id[16], uint8_t tag,
  * "import" audit entry follow.  Counts are added to mc.
  */
 struct dbki_merge_counts {
-	size_t added, updated, conflicts, tombstoned;
+	size_t added, updated, conflicts, tombstoned, quarantined;
 };
 int dbki_record_merge(struct dbk_txn *t, enum dbk_type type,
     const struct dbk_id *id, const char *json, size_t len,

@@ -376,7 +376,7 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	struct dbk_store *s = t->s;
 	struct dbki_bundle_info info;
 	struct sender_check sc;
-	struct dbki_merge_counts mc = { 0, 0, 0, 0 };
+	struct dbki_merge_counts mc = { 0, 0, 0, 0, 0 };
 	uint8_t *plain = NULL, rk[4 + 40], *prev = NULL;
 	size_t plen = 0, off = 0, prevn = 0;
 	char idhex[33];
@@ -494,6 +494,7 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	x->rep->updated = mc.updated;
 	x->rep->conflicts = mc.conflicts;
 	x->rep->tombstoned = mc.tombstoned;
+	x->rep->quarantined = mc.quarantined;
 	/* A dry run stops here: the transaction is abandoned. */
 	if (x->dry_run)
 		rc = 1;

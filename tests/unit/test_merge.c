@@ -388,11 +388,87 @@ test_rules(void **state)
 		tu_store_free(&w.rep[i]);
 }
 
+/* R15: a version stamped more than a day ahead is set aside and does not
+ * move the clock; one just under a day ahead is taken. */
+static void
+test_skew(void **state)
+{
+	struct world w;
+	struct dbki_merge_counts mc = { 0 };
+	struct dbk_error err = { 0 };
+	struct dbk_txn *t;
+	struct dbk_record *rec = NULL;
+	struct rng r = { 7 };
+	uint64_t hlc = 0;
+	const char *who = NULL;
+
+	/* Real time: the stores' clocks started from it when they were
+	 * made, and a skew is measured against it. */
+	int64_t now = (int64_t)time(NULL);
+
+	(void)state;
+	memset(&w, 0, sizeof w);
+	for (size_t i = 0; i < 2; i++) {
+		tu_store_new(&w.rep[i], NULL);
+		dbk_store_set_clock(w.rep[i].s, now);
+	}
+	t = tu_begin(w.rep[0].s, 1);
+	{
+		struct dbk_field f[] = { { "name", "甲" } };
+		TU_OK(dbk_customer_add(t, f, 1, &w.ids[0], &err), &err);
+	}
+	tu_commit(t);
+	exchange(&w, 0, 1, &r, &mc);
+	/* Replica 1's clock runs a day and a minute ahead. */
+	dbk_store_set_clock(w.rep[1].s, now + 86400 + 60);
+	t = tu_begin(w.rep[1].s, 1);
+	{
+		struct dbk_field f[] = { { "name", "未來" } };
+		TU_OK(dbk_record_update(t, &w.ids[0], f, 1, NULL, &err), &err);
+	}
+	tu_commit(t);
+	memset(&mc, 0, sizeof mc);
+	exchange(&w, 1, 0, &r, &mc);
+	assert_true(mc.quarantined >= 1);
+	t = tu_begin(w.rep[0].s, 1);
+	TU_OK(dbk_record_load(t, &w.ids[0], &rec, &err), &err);
+	assert_string_equal(dbk_record_str(rec, "name"), "甲");
+	dbk_record_free(rec);
+	/* The local clock did not jump: a new local write is stamped now. */
+	assert_true((dbki_hlc_next(t) >> 16) <= (uint64_t)(now + 1) * 1000);
+	dbk_txn_abort(t);
+	/* Just under a day ahead (a third replica: the second one's clock
+	 * cannot go back): taken. */
+	tu_store_new(&w.rep[2], NULL);
+	dbk_store_set_clock(w.rep[2].s, now);
+	exchange(&w, 0, 2, &r, &mc);
+	dbk_store_set_clock(w.rep[2].s, now + 86400 - 60);
+	t = tu_begin(w.rep[2].s, 1);
+	{
+		struct dbk_field f[] = { { "industry", "物流" } };
+		TU_OK(dbk_record_update(t, &w.ids[0], f, 1, NULL, &err), &err);
+	}
+	tu_commit(t);
+	memset(&mc, 0, sizeof mc);
+	exchange(&w, 2, 0, &r, &mc);
+	assert_int_equal(mc.quarantined, 0);
+	t = tu_begin(w.rep[0].s, 0);
+	TU_OK(dbk_record_load(t, &w.ids[0], &rec, &err), &err);
+	assert_string_equal(dbk_record_str(rec, "industry"), "物流");
+	assert_string_equal(dbk_record_str(rec, "name"), "甲");
+	assert_int_equal(dbk_record_version(rec, "industry", &hlc, &who), 0);
+	dbk_record_free(rec);
+	dbk_txn_abort(t);
+	for (size_t i = 0; i < 3; i++)
+		tu_store_free(&w.rep[i]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_skew),
 		cmocka_unit_test(test_converge),
 	};
 
