@@ -30,12 +30,17 @@ struct dbk_export_info {
  * Write a bundle of every record to the named roster members (at least
  * one) at path, through a temporary file in the same directory, fsync
  * and rename.  The roster is verified first (DBK_EINTEGRITY when a
- * member's signature fails).  Errors: DBK_ENOTFOUND naming an unknown or
- * removed member, DBK_EIO.
+ * member's signature fails).  customers (may be NULL: everything)
+ * selects customers -- "owner=NAME", or customer codes separated by
+ * commas -- and sends only them with their contacts, interactions,
+ * objections, competitors, stages, deals, payments and plans (what a
+ * channel partner may see; no goals, reviews or runs).  Errors:
+ * DBK_ENOTFOUND naming an unknown or removed member or customer,
+ * DBK_EINVAL for a selection that selects nothing, DBK_EIO.
  */
 int dbk_export(struct dbk_store *s, const char *const *to, size_t nto,
-    const char *path, struct dbk_export_info *info, struct dbk_error *err)
-	__attribute__((warn_unused_result));
+    const char *customers, const char *path, struct dbk_export_info *info,
+    struct dbk_error *err) __attribute__((warn_unused_result));
 
 struct dbk_import_report {
 	char sender[256];          /* the sender's roster name, or identity */

@@ -26,6 +26,7 @@
 #include "bundle.h"
 #include "internal.h"
 #include "record_int.h"
+#include "schema.h"
 #include "dealbook/roster.h"
 #include "dealbook/sync.h"
 
@@ -87,9 +88,117 @@ rcpt_cb(const struct dbk_member *m, void *vctx)
 struct export_ctx {
 	const char *const *to;
 	size_t nto;
+	const char *customers;
+	struct dbk_id *sel;	/* selected customers, sorted; NULL: all */
+	size_t nsel;
 	struct dbki_buf *out;
 	struct dbk_export_info *info;
 };
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct dbk_id));
+}
+
+static int
+sel_add(struct export_ctx *x, const struct dbk_id *id)
+{
+	struct dbk_id *n = realloc(x->sel, (x->nsel + 1) * sizeof *n);
+
+	if (n == NULL)
+		return -1;
+	x->sel = n;
+	x->sel[x->nsel++] = *id;
+	return 0;
+}
+
+struct owner_sel {
+	struct export_ctx *x;
+	const char *owner;
+	int oom;
+};
+
+static int
+owner_cb(const struct dbk_customer_row *r, void *vctx)
+{
+	struct owner_sel *o = vctx;
+
+	if (r->owner != NULL && strcmp(r->owner, o->owner) == 0 &&
+	    sel_add(o->x, &r->id) != 0) {
+		o->oom = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The customers --customers names, sorted by id. */
+static int
+select_customers(struct dbk_txn *t, struct export_ctx *x,
+    struct dbk_error *err)
+{
+	const char *spec = x->customers;
+	int rc;
+
+	if (strncmp(spec, "owner=", 6) == 0) {
+		struct owner_sel o = { x, spec + 6, 0 };
+		if ((rc = dbk_customer_rows(t, 0, owner_cb, &o, err)) != 0 &&
+		    !o.oom)
+			return rc;
+		if (o.oom)
+			return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	} else {
+		char *list = strdup(spec), *save = NULL, *tok;
+		if (list == NULL)
+			return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		for (tok = strtok_r(list, ",", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",", &save)) {
+			struct dbk_id id;
+			if (*tok == '\0')
+				continue;
+			if ((rc = dbk_resolve_ex(t, DBK_T_CUSTOMER, tok,
+			    DBK_RESOLVE_EXACT, &id, err)) != 0 ||
+			    (sel_add(x, &id) != 0 && (rc = dbki_error_set(err,
+			    DBK_ENOMEM, "out of memory")) != 0)) {
+				free(list);
+				return rc;
+			}
+		}
+		free(list);
+	}
+	if (x->nsel == 0)
+		return dbki_error_set(err, DBK_EINVAL, "--customers '%s' selects "
+		    "no customer", spec);
+	qsort(x->sel, x->nsel, sizeof *x->sel, id_cmp);
+	return 0;
+}
+
+/* Does a record belong in a selective bundle?  A selected customer, or
+ * a record of one (its "customer" field). */
+static int
+selected(struct dbk_txn *t, const struct export_ctx *x, enum dbk_type type,
+    const struct dbk_id *id, const uint8_t *json, size_t n)
+{
+	struct dbk_record *r = NULL;
+	struct dbk_id cid;
+	const char *c;
+	int in = 0;
+
+	if (x->sel == NULL)
+		return 1;
+	if (type == DBK_T_CUSTOMER)
+		return bsearch(id, x->sel, x->nsel, sizeof *x->sel, id_cmp) != NULL;
+	if (dbki_type_parent_field(type) == NULL)
+		return 0;	/* goals, reviews, runs: the team's, not theirs */
+	if (dbki_record_decode(t->s, type, id, (const char *)json, n, 0, &r,
+	    NULL) != 0)
+		return 0;
+	c = dbk_record_str(r, "customer");
+	in = c != NULL && dbk_id_parse(c, &cid) == 0 &&
+	    bsearch(&cid, x->sel, x->nsel, sizeof *x->sel, id_cmp) != NULL;
+	dbk_record_free(r);
+	return in;
+}
 
 static int
 export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
@@ -108,6 +217,9 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 
 	dbki_buf_init(&plain, (size_t)1 << 30);
 	if ((rc = dbk_roster_verify(t, NULL, err)) != 0)
+		return rc;
+	if (x->customers != NULL && x->sel == NULL &&
+	    (rc = select_customers(t, x, err)) != 0)
 		return rc;
 	if ((rcpt = calloc(x->nto, sizeof *rcpt)) == NULL)
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
@@ -181,6 +293,10 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		memcpy(id.b, kb + 1, 16);
 		if ((rc = dbki_open_value(t, DBI_REC, &k, &v, &pt, &pn, err)) != 0)
 			goto out;
+		if (!selected(t, x, (enum dbk_type)kb[0], &id, pt, pn)) {
+			dbki_free_plain(pt, pn);
+			continue;
+		}
 		dbki_buf_init(&shared, (size_t)1 << 24);
 		rc = dbki_record_encode_shared(s, (enum dbk_type)kb[0], &id,
 		    (const char *)pt, pn, &shared, err);
@@ -281,10 +397,11 @@ write_file(const char *path, const void *data, size_t n, struct dbk_error *err)
 
 int
 dbk_export(struct dbk_store *s, const char *const *to, size_t nto,
-    const char *path, struct dbk_export_info *info, struct dbk_error *err)
+    const char *customers, const char *path, struct dbk_export_info *info,
+    struct dbk_error *err)
 {
 	struct dbki_buf out;
-	struct export_ctx x = { to, nto, &out, info };
+	struct export_ctx x = { to, nto, customers, NULL, 0, &out, info };
 	int rc;
 
 	memset(info, 0, sizeof *info);
@@ -296,6 +413,7 @@ dbk_export(struct dbk_store *s, const char *const *to, size_t nto,
 	if (rc == 0)
 		rc = write_file(path, out.p, out.len, err);
 	dbki_buf_free(&out);
+	free(x.sel);
 	return rc;
 }
 

@@ -117,6 +117,23 @@ case "$ERR" in *E_UNKNOWN_SENDER*) ok ;; *) fail "unknown sender: $ERR" ;; esac
 must L import --trust "$IP" "$T/p1.bundle"
 must L customer show CP
 
+# A channel partner gets only their customers, with their records.
+must L member add 渠道 "$IP" --role partner
+must L plan add CB proposal 2024-07-20
+must L export --to 渠道 --customers CB -o "$T/partner.bundle"
+must P import "$T/partner.bundle"
+must P customer show CB
+must P timeline CB
+has "plan"
+run P customer show CA
+[ "$RC" -eq 4 ] && ok || fail "the partner sees CA: exit $RC"
+must L export --to 渠道 --customers owner=A-member -o "$T/partner2.bundle"
+run L export --to 渠道 --customers NOSUCH -o "$T/partner3.bundle"
+[ "$RC" -eq 4 ] && ok || fail "an unknown customer in --customers: exit $RC"
+run L export --to 渠道 --customers owner=nobody -o "$T/partner3.bundle"
+[ "$RC" -eq 5 ] && ok || fail "a selection of nothing: exit $RC"
+[ ! -e "$T/partner3.bundle" ] && ok || fail "a refused export left a file"
+
 # A bundle for someone else does not open (exit 3).
 must L export --to 张强 -o "$T/onlyb.bundle"
 run A import "$T/onlyb.bundle"
