@@ -1,11 +1,8 @@
 /*
  * dealbook/sync.h -- team sync by bundles (DESIGN §5, docs/BUNDLE.md):
- * export every record to roster members in one sealed, signed file;
- * import such a file, merging per field.
- *
- * This first version sends every record (what `export --full` will do);
- * version vectors, the customer filter, restricted-key distribution and
- * quarantine of skewed clocks are still to come.
+ * export records to roster members in one sealed, signed file; import
+ * such a file, merging per field.  Restricted-key distribution is still
+ * to come: sensitive fields stay home.
  */
 #ifndef DEALBOOK_SYNC_H
 #define DEALBOOK_SYNC_H
@@ -27,8 +24,10 @@ struct dbk_export_info {
 };
 
 /*
- * Write a bundle of every record to the named roster members (at least
- * one) at path, through a temporary file in the same directory, fsync
+ * Write a bundle to the named roster members (at least one) at path: the
+ * records with a version any of them lacks, by the version vector each
+ * last sent us (all of them with full, or for a member never heard
+ * from); the bundle carries our own vector.  At path, through a temporary file in the same directory, fsync
  * and rename.  The roster is verified first (DBK_EINTEGRITY when a
  * member's signature fails).  customers (may be NULL: everything)
  * selects customers -- "owner=NAME", or customer codes separated by
@@ -39,8 +38,9 @@ struct dbk_export_info {
  * DBK_EINVAL for a selection that selects nothing, DBK_EIO.
  */
 int dbk_export(struct dbk_store *s, const char *const *to, size_t nto,
-    const char *customers, const char *path, struct dbk_export_info *info,
-    struct dbk_error *err) __attribute__((warn_unused_result));
+    const char *customers, int full, const char *path,
+    struct dbk_export_info *info, struct dbk_error *err)
+	__attribute__((warn_unused_result));
 
 struct dbk_import_report {
 	char sender[256];          /* the sender's roster name, or identity */

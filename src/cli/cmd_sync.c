@@ -56,7 +56,8 @@ exec_export(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		out = def;
 	}
 	rc = dbk_export(c->store, (const char *const *)names, n,
-	    opt_get(e, ov, "customers"), out, &info, &c->err);
+	    opt_get(e, ov, "customers"), opt_has(e, ov, "full"), out, &info,
+	    &c->err);
 	free(list);
 	free(names);
 	if (rc != 0) {
@@ -84,6 +85,7 @@ static const struct opt export_opts[] = {
 	{ "to", "M[,M]", 0, "the roster members who can open it" },
 	{ "customers", "SEL", 0, "only these customers and their records: "
 	    "owner=NAME or CODE[,CODE] (for a channel partner)" },
+	{ "full", NULL, 0, "every record, not only what they lack" },
 	{ "o", "FILE", 0, "the bundle file (default dealbook-TIME.bundle)" },
 	{ "output", "FILE", 0, "the same as -o" },
 	{ NULL, NULL, 0, NULL }
@@ -296,7 +298,7 @@ exec_sync(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	} else if (asprintf(&tmp, "%s/.%sout.tmp", dir, prefix) < 0) {
 		rc = cli_error(1, "out of memory");
 	} else if ((rc = dbk_export(c->store, (const char *const *)nm.v, nm.n,
-	    NULL, tmp, &info, &c->err)) != 0) {
+	    NULL, 1, tmp, &info, &c->err)) != 0) {
 		rc = cli_fail(c, rc);
 	} else if (asprintf(&final, "%s/%s%012" PRIu64 ".bundle", dir, prefix,
 	    info.seq) < 0) {

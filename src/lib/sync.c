@@ -63,7 +63,7 @@ item(struct dbki_buf *b, const char *json, size_t n)
 
 struct rcpt_find {
 	const char *name;
-	uint8_t x[32];
+	uint8_t x[32], ed[32];
 	int found, removed;
 };
 
@@ -81,7 +81,78 @@ rcpt_cb(const struct dbk_member *m, void *vctx)
 	}
 	if (dbk_identity_parse(m->identity, ed, f->x, NULL) != 0)
 		return 0;
+	memcpy(f->ed, ed, 32);
 	f->found = 1;
+	return 0;
+}
+
+/* A version vector: per replica id, the highest HLC held; sorted. */
+struct vv {
+	uint8_t (*e)[16];	/* replica (8) || HLC (8, BE) */
+	size_t n;
+};
+
+static uint64_t
+vv_get(const struct vv *v, const uint8_t rep[8])
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (memcmp(v->e[i], rep, 8) == 0)
+			return dbki_rd_be64(v->e[i] + 8);
+	return 0;
+}
+
+static int
+vv_raise(struct vv *v, const uint8_t rep[8], uint64_t hlc)
+{
+	uint8_t (*ne)[16];
+	size_t i;
+
+	for (i = 0; i < v->n; i++) {
+		int c = memcmp(v->e[i], rep, 8);
+		if (c == 0) {
+			if (hlc > dbki_rd_be64(v->e[i] + 8))
+				dbki_be64(v->e[i] + 8, hlc);
+			return 0;
+		}
+		if (c > 0)
+			break;
+	}
+	if (v->n >= DBKI_BUNDLE_MAX_VEC ||
+	    (ne = realloc(v->e, (v->n + 1) * sizeof *ne)) == NULL)
+		return -1;
+	v->e = ne;
+	memmove(v->e + i + 1, v->e + i, (v->n - i) * sizeof *v->e);
+	memcpy(v->e[i], rep, 8);
+	dbki_be64(v->e[i] + 8, hlc);
+	v->n++;
+	return 0;
+}
+
+/* meta "vv:" || member Ed25519 key: the vector they last sent us. */
+static int
+vv_load(struct dbk_txn *t, const uint8_t ed[32], struct vv *v, int *known,
+    struct dbk_error *err)
+{
+	uint8_t k[35], *b = NULL;
+	size_t n = 0;
+	int rc;
+
+	memcpy(k, "vv:", 3);
+	memcpy(k + 3, ed, 32);
+	v->e = NULL;
+	v->n = 0;
+	*known = 0;
+	rc = dbki_get(t, DBI_META, k, sizeof k, &b, &n, err);
+	if (rc == DBK_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (n % 16 == 0 && (v->e = malloc(n + 1)) != NULL) {
+		memcpy(v->e, b, n);
+		v->n = n / 16;
+		*known = 1;
+	}
+	dbki_free_plain(b, n);
 	return 0;
 }
 
@@ -89,6 +160,7 @@ struct export_ctx {
 	const char *const *to;
 	size_t nto;
 	const char *customers;
+	int full;
 	struct dbk_id *sel;	/* selected customers, sorted; NULL: all */
 	size_t nsel;
 	struct dbki_buf *out;
@@ -213,7 +285,8 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	MDB_val k, v;
 	char *ident = NULL, hex[DBK_ID_HEX], idhex[33], *hdr = NULL;
 	uint64_t seq = 1;
-	int rc, mrc;
+	struct vv mine = { NULL, 0 }, *theirs = NULL;
+	int rc, mrc, all = 0;
 
 	dbki_buf_init(&plain, (size_t)1 << 30);
 	if ((rc = dbk_roster_verify(t, NULL, err)) != 0)
@@ -221,10 +294,14 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	if (x->customers != NULL && x->sel == NULL &&
 	    (rc = select_customers(t, x, err)) != 0)
 		return rc;
-	if ((rcpt = calloc(x->nto, sizeof *rcpt)) == NULL)
+	if ((rcpt = calloc(x->nto, sizeof *rcpt)) == NULL ||
+	    (theirs = calloc(x->nto, sizeof *theirs)) == NULL) {
+		free(rcpt);
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	}
 	for (size_t i = 0; i < x->nto; i++) {
-		struct rcpt_find f = { x->to[i], { 0 }, 0, 0 };
+		struct rcpt_find f = { x->to[i], { 0 }, { 0 }, 0, 0 };
+		int known = 0;
 		if ((rc = dbk_member_walk(t, rcpt_cb, &f, err)) != 0)
 			goto out;
 		if (!f.found) {
@@ -235,7 +312,14 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 			goto out;
 		}
 		memcpy(rcpt[i], f.x, 32);
+		if ((rc = vv_load(t, f.ed, &theirs[i], &known, err)) != 0)
+			goto out;
+		/* Never heard from them: they get everything. */
+		if (!known)
+			all = 1;
 	}
+	if (x->full)
+		all = 1;
 	/* The next sequence number of this store's bundles. */
 	rc = dbki_get(t, DBI_META, "bseq", 4, &cur, &curn, err);
 	if (rc == 0 && curn == 8)
@@ -297,6 +381,35 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 			dbki_free_plain(pt, pn);
 			continue;
 		}
+		{
+			/* Our vector grows with every version we hold; the record
+			 * goes if a recipient lacks one of its versions. */
+			struct dbk_record *r = NULL;
+			int need = all;
+			if ((rc = dbki_record_decode(s, (enum dbk_type)kb[0], &id,
+			    (const char *)pt, pn, 0, &r, err)) != 0) {
+				dbki_free_plain(pt, pn);
+				goto out;
+			}
+			for (size_t fi = 0; fi < r->n; fi++) {
+				const uint8_t *rep = r->reps[r->f[fi].rep];
+				if (vv_raise(&mine, rep, r->f[fi].hlc) != 0) {
+					dbk_record_free(r);
+					dbki_free_plain(pt, pn);
+					rc = dbki_error_set(err, DBK_ENOMEM,
+					    "out of memory");
+					goto out;
+				}
+				for (size_t ri = 0; !need && ri < x->nto; ri++)
+					if (r->f[fi].hlc > vv_get(&theirs[ri], rep))
+						need = 1;
+			}
+			dbk_record_free(r);
+			if (!need) {
+				dbki_free_plain(pt, pn);
+				continue;
+			}
+		}
 		dbki_buf_init(&shared, (size_t)1 << 24);
 		rc = dbki_record_encode_shared(s, (enum dbk_type)kb[0], &id,
 		    (const char *)pt, pn, &shared, err);
@@ -334,6 +447,8 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
 		goto out;
 	}
+	h.nvec = mine.n;
+	h.vec = (const uint8_t (*)[16])mine.e;
 	if ((rc = dbki_bundle_seal(&h, (const uint8_t *)plain.p, plain.len,
 	    s->sec->ed_sk, x->out, err)) != 0)
 		goto out;
@@ -347,6 +462,10 @@ out:
 	free(hdr);
 	free(ident);
 	free(rcpt);
+	for (size_t i = 0; theirs != NULL && i < x->nto; i++)
+		free(theirs[i].e);
+	free(theirs);
+	free(mine.e);
 	dbki_buf_free(&plain);
 	return rc;
 }
@@ -397,11 +516,11 @@ write_file(const char *path, const void *data, size_t n, struct dbk_error *err)
 
 int
 dbk_export(struct dbk_store *s, const char *const *to, size_t nto,
-    const char *customers, const char *path, struct dbk_export_info *info,
-    struct dbk_error *err)
+    const char *customers, int full, const char *path,
+    struct dbk_export_info *info, struct dbk_error *err)
 {
 	struct dbki_buf out;
-	struct export_ctx x = { to, nto, customers, NULL, 0, &out, info };
+	struct export_ctx x = { to, nto, customers, full, NULL, 0, &out, info };
 	int rc;
 
 	memset(info, 0, sizeof *info);
@@ -602,6 +721,16 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		rc = dbki_error_set(err, DBK_EFORMAT, "the bundle is refused "
 		    "(E_FORMAT): it names no sender");
 		goto out;
+	}
+	{
+		/* What the sender holds: the next export to them sends only
+		 * what is newer. */
+		uint8_t vk[35];
+		memcpy(vk, "vv:", 3);
+		memcpy(vk + 3, info.ed_pk, 32);
+		if ((rc = dbki_put(t, DBI_META, vk, sizeof vk, info.nvec ?
+		    info.vec : (const uint8_t *)"", info.nvec * 16, 0, err)) != 0)
+			goto out;
 	}
 	if ((rc = dbki_put(t, DBI_META, rk, sizeof rk, info.id, 16, 0,
 	    err)) != 0 ||

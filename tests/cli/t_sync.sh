@@ -75,6 +75,20 @@ has "物流"
 has "零售"
 for s in L A B; do must "$s" doctor; done
 
+# Only what they lack: after the round trip the lead holds everything A
+# has, so A's next bundle is empty; an edit sends that one record; --full
+# sends all.
+must A export --to 王伟 -o "$T/a3.bundle"
+has ": 0 records"
+must A customer edit CB --priority high
+must A export --to 王伟 -o "$T/a4.bundle"
+has ": 1 records"
+must A export --full --to 王伟 -o "$T/a5.bundle"
+lacks ": 0 records"
+lacks ": 1 records"
+must L import "$T/a4.bundle"
+has "1 updated"
+
 # A replay changes nothing.
 h=$(hash_of A)
 must A import "$T/l2.bundle"
