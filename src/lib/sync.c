@@ -567,6 +567,9 @@ struct import_ctx {
 	int dry_run;
 	const char *trust;
 	struct dbk_import_report *rep;
+	/* An equivocation: the two bundle ids, for the audit trail. */
+	int equivocation;
+	char ids[2][33];
 };
 
 struct sender_check {
@@ -635,6 +638,11 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	rc = dbki_get(t, DBI_META, rk, sizeof rk, &prev, &prevn, err);
 	if (rc == 0) {
 		int same = prevn == 16 && memcmp(prev, info.id, 16) == 0;
+		if (!same && prevn == 16) {
+			x->equivocation = 1;
+			dbki_hex(x->ids[0], prev, 16);
+			dbki_hex(x->ids[1], info.id, 16);
+		}
 		dbki_free_plain(prev, prevn);
 		if (same) {
 			x->rep->already = 1;
@@ -752,6 +760,15 @@ out:
 	return rc;
 }
 
+static int
+equivocation_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct import_ctx *x = vctx;
+	const char *ids[2] = { x->ids[0], x->ids[1] };
+
+	return dbki_audit_append(t, "equivocation", 0, NULL, ids, 2, err);
+}
+
 int
 dbk_import(struct dbk_store *s, const char *path, int dry_run,
     const char *trust_identity, struct dbk_import_report *report,
@@ -797,9 +814,17 @@ dbk_import(struct dbk_store *s, const char *path, int dry_run,
 	x.dry_run = dry_run;
 	x.trust = trust_identity;
 	x.rep = report;
+	x.equivocation = 0;
 	rc = dbk_store_write(s, import_txn, &x, err);
 	if (rc == 1 && dry_run)
 		rc = 0;
+	/* Two bundles under one (sender, sequence): both ids go to the
+	 * audit trail, in a transaction of their own (R14). */
+	if (x.equivocation && !dry_run) {
+		struct dbk_error aerr = { 0 };
+		if (dbk_store_write(s, equivocation_txn, &x, &aerr) != 0)
+			dbk_error_clear(&aerr);	/* the refusal stands either way */
+	}
 	free(b);
 	return rc;
 }

@@ -148,6 +148,22 @@ run L export --to 渠道 --customers owner=nobody -o "$T/partner3.bundle"
 [ "$RC" -eq 5 ] && ok || fail "a selection of nothing: exit $RC"
 [ ! -e "$T/partner3.bundle" ] && ok || fail "a refused export left a file"
 
+# Equivocation (R14): A's store put back from a backup sends a different
+# bundle under a sequence number the lead has seen: refused, both bundle
+# ids in the lead's audit trail.
+must A backup "$T/a-backup.mdb"
+must A export --to 王伟 -o "$T/e1.bundle"
+cp "$T/a-backup.mdb" "$T/A/data.mdb"
+must A customer edit CA --pain 另一個痛點
+must A export --full --to 王伟 -o "$T/e2.bundle"
+must L import "$T/e1.bundle"
+h=$(hash_of L)
+run L import "$T/e2.bundle"
+[ "$RC" -eq 6 ] && ok || fail "an equivocating bundle: exit $RC ($ERR)"
+err_has "E_EQUIVOCATION"
+must L --format json audit --limit 1
+has '"action":"equivocation"'
+
 # A bundle for someone else does not open (exit 3).
 must L export --to 张强 -o "$T/onlyb.bundle"
 run A import "$T/onlyb.bundle"
