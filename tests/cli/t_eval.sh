@@ -358,4 +358,30 @@ lacks "plan: proposal"
 # A stage change after the period leaves the Q2 run reproduced.
 expect 0 eval verify "$RUN"
 has "reproduced"
+# ---- a reader without the restricted key: amounts are "restricted" ----
+# (dbk-tamper rkey-drop makes this store forget the current restricted
+# secret, as a member without restricted access never had it.)
+cp -r "$S" "$T/nokey"
+"$TAMPER" rkey-drop "$T/nokey" "$PF" 2>"$T/tamper.err" && ok ||
+    fail "dbk-tamper rkey-drop: $(cat "$T/tamper.err")"
+S="$T/nokey"
+expect 0 --reveal --format json eval 2024Q2 --by member
+printf '%s' "$OUT" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["restricted_key"] == "0", d["restricted_key"]
+for g in d["groups"]:
+    for m in g["metrics"]:
+        if m["key"] in ("signed_amount", "avg_order_value", "collection_rate", "weighted_pipeline"):
+            assert m["status"] == "restricted", (g["name"], m)
+            assert m["value"] is None and m["num"] is None and m["den"] is None, m
+        if m["key"] == "new_customers" and g["name"] is None:
+            assert m["value"] == "12", m
+' && ok || fail "amounts without the key: $OUT"
+# (goal targets are goals, not customer data: 5,000,000 may show)
+for a in 6000000 6,000,000 4800000 4,800,000 1200000 1,200,000; do lacks "$a"; done
+expect 0 --reveal eval 2024Q2
+has "no restricted key"
+printf '%s\n' "$OUT" | grep -Eq '^signed_amount +restricted' && ok ||
+    fail "signed_amount row without the key: $OUT"
 finish
