@@ -284,7 +284,7 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
 	char *ident = NULL, hex[DBK_ID_HEX], idhex[33], *hdr = NULL;
-	uint64_t seq = 1;
+	uint64_t seq = 1, done = 0, total = 0;
 	struct vv mine = { NULL, 0 }, *theirs = NULL;
 	int rc, mrc, all = 0;
 
@@ -360,9 +360,17 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		rc = dbki_error_lmdb(err, mrc, "opening a cursor");
 		goto out;
 	}
+	{
+		MDB_stat st;
+		total = mdb_stat(t->t, s->dbi[DBI_REC], &st) == 0 ?
+		    st.ms_entries : 0;
+	}
 	for (mrc = mdb_cursor_get(c, &k, &v, MDB_FIRST); mrc == 0;
 	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		const uint8_t *kb = k.mv_data;
+		/* A big store takes a while: a progress line on a terminal. */
+		if ((++done & 0xff) == 0)
+			dbki_progress(s, "export", done, total);
 		struct dbk_id id;
 		uint8_t *pt = NULL;
 		size_t pn = 0;
@@ -430,8 +438,8 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		{
 			/* {"id":"…","s":<stored state>,"t":"type"} */
 			uint8_t len[4];
-			size_t total = (size_t)n + pn + strlen(tn) + 8;
-			be32(len, (uint32_t)total);
+			size_t ilen = (size_t)n + pn + strlen(tn) + 8;
+			be32(len, (uint32_t)ilen);
 			dbki_buf_add(&plain, len, 4);
 			dbki_buf_add(&plain, pre, (size_t)n);
 			dbki_buf_add(&plain, pt, pn);
@@ -447,6 +455,8 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
 		goto out;
 	}
+	if (done >= 0x100)
+		dbki_progress(s, "export", total, total);
 	h.nvec = mine.n;
 	h.vec = (const uint8_t (*)[16])mine.e;
 	if ((rc = dbki_bundle_seal(&h, (const uint8_t *)plain.p, plain.len,
@@ -621,6 +631,7 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	size_t plen = 0, off = 0, prevn = 0;
 	char idhex[33];
 	cJSON *o = NULL;
+	uint64_t merged = 0;
 	int rc, first = 1;
 
 	memset(&sc, 0, sizeof sc);
@@ -713,6 +724,8 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
 			goto out;
 		}
+		if ((++merged & 0xff) == 0)
+			dbki_progress(s, "import", off, plen);
 		rc = dbki_record_merge(t, type, &id, state, strlen(state), &mc, err);
 		cJSON_free(state);
 		if (rc == DBK_EINTEGRITY || rc == DBK_EINVAL || rc == DBK_EFORMAT) {
@@ -730,6 +743,8 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		    "(E_FORMAT): it names no sender");
 		goto out;
 	}
+	if (merged >= 0x100)
+		dbki_progress(s, "import", plen, plen);
 	{
 		/* What the sender holds: the next export to them sends only
 		 * what is newer. */
