@@ -584,8 +584,8 @@ parent_live(struct dbk_txn *t, const struct dbk_record *r,
 }
 
 int
-dbk_record_foreach(struct dbk_txn *t, enum dbk_type type, dbk_record_fn fn,
-    void *ctx, struct dbk_error *err)
+dbki_record_walk(struct dbk_txn *t, enum dbk_type type, int all,
+    dbk_record_fn fn, void *ctx, struct dbk_error *err)
 {
 	struct parent_cache pc = { 0, 0, { 0 } };
 	MDB_cursor *c = NULL;
@@ -613,7 +613,7 @@ dbk_record_foreach(struct dbk_txn *t, enum dbk_type type, dbk_record_fn fn,
 		dbki_free_plain(pt, n);
 		if (rc != 0)
 			break;
-		if (!dbk_record_deleted(r) && parent_live(t, r, &pc))
+		if (all || (!dbk_record_deleted(r) && parent_live(t, r, &pc)))
 			rc = fn(r, ctx);
 		dbk_record_free(r);
 		if (rc != 0)
@@ -623,6 +623,13 @@ dbk_record_foreach(struct dbk_txn *t, enum dbk_type type, dbk_record_fn fn,
 		rc = dbki_error_lmdb(err, mrc, "walking records");
 	mdb_cursor_close(c);
 	return rc;
+}
+
+int
+dbk_record_foreach(struct dbk_txn *t, enum dbk_type type, dbk_record_fn fn,
+    void *ctx, struct dbk_error *err)
+{
+	return dbki_record_walk(t, type, 0, fn, ctx, err);
 }
 
 int

@@ -118,6 +118,10 @@ int dbki_code_claim(struct dbk_txn *t, const struct dbk_record *r,
     const char *code, struct dbk_error *err) DBK_WUR;
 int dbki_code_release(struct dbk_txn *t, const char *code,
     struct dbk_error *err) DBK_WUR;
+/* Every record of a type in id order; all: tombstones and records of
+ * removed customers too (dbk_record_foreach is this without them). */
+int dbki_record_walk(struct dbk_txn *t, enum dbk_type type, int all,
+    dbk_record_fn fn, void *ctx, struct dbk_error *err) DBK_WUR;
 /* Create, optionally allowing system fields. */
 int dbki_record_create(struct dbk_txn *t, enum dbk_type type,
     const struct dbk_field *f, size_t n, int sys, struct dbk_id *out,

@@ -149,58 +149,41 @@ check_member(const struct dbk_store *s, const struct dbk_record *r)
  * signature held. */
 typedef int (*raw_fn)(const struct dbk_record *r, void *ctx);
 
+struct raw_walk {
+	struct dbk_store *s;
+	raw_fn fn;
+	void *ctx;
+	size_t n;
+	struct dbk_error *err;
+};
+
+static int
+raw_cb(struct dbk_record *r, void *vctx)
+{
+	struct raw_walk *w = vctx;
+
+	w->n++;
+	if (check_member(w->s, r) != 0) {
+		char hex[DBK_ID_HEX];
+		const char *name = dbk_record_str(r, "name");
+		dbk_id_format(dbk_record_id(r), hex);
+		return dbki_error_set(w->err, DBK_EINTEGRITY, "member '%s' "
+		    "(record %.8s) fails its signature check: the roster was "
+		    "changed outside dealbook, so no key in it can be trusted",
+		    name ? name : "?", hex);
+	}
+	return w->fn != NULL ? w->fn(r, w->ctx) : 0;
+}
+
 static int
 walk_records(struct dbk_txn *t, raw_fn fn, void *ctx, size_t *count,
     struct dbk_error *err)
 {
-	MDB_cursor *c = NULL;
-	uint8_t start[1] = { (uint8_t)DBK_T_MEMBER };
-	MDB_val k = { 1, start }, v;
-	size_t n = 0;
-	int mrc, rc = 0;
+	struct raw_walk w = { t->s, fn, ctx, 0, err };
+	int rc = dbki_record_walk(t, DBK_T_MEMBER, 1, raw_cb, &w, err);
 
-	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[DBI_REC], &c)) != 0)
-		return dbki_error_lmdb(err, mrc, "opening a cursor");
-	for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); mrc == 0;
-	    mrc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		const uint8_t *kb = k.mv_data;
-		struct dbk_record *r = NULL;
-		struct dbk_id id;
-		uint8_t *pt = NULL;
-		size_t len = 0;
-
-		if (k.mv_size != 17 || kb[0] != (uint8_t)DBK_T_MEMBER)
-			break;
-		memcpy(id.b, kb + 1, 16);
-		if ((rc = dbki_open_value(t, DBI_REC, &k, &v, &pt, &len,
-		    err)) != 0)
-			break;
-		rc = dbki_record_decode(t->s, DBK_T_MEMBER, &id,
-		    (const char *)pt, len, 1, &r, err);
-		dbki_free_plain(pt, len);
-		if (rc != 0)
-			break;
-		n++;
-		if (check_member(t->s, r) != 0) {
-			char hex[DBK_ID_HEX];
-			const char *name = dbk_record_str(r, "name");
-			dbk_id_format(&id, hex);
-			rc = dbki_error_set(err, DBK_EINTEGRITY, "member '%s' "
-			    "(record %.8s) fails its signature check: the roster "
-			    "was changed outside dealbook, so no key in it can "
-			    "be trusted", name ? name : "?", hex);
-		} else if (fn != NULL) {
-			rc = fn(r, ctx);
-		}
-		dbk_record_free(r);
-		if (rc != 0)
-			break;
-	}
-	if (rc == 0 && mrc != 0 && mrc != MDB_NOTFOUND)
-		rc = dbki_error_lmdb(err, mrc, "walking the roster");
-	mdb_cursor_close(c);
 	if (rc == 0 && count != NULL)
-		*count = n;
+		*count = w.n;
 	return rc;
 }
 
