@@ -47,6 +47,10 @@ struct dbk_import_report {
 	uint64_t seq;
 	int already;               /* imported before: nothing changed */
 	size_t added, updated, conflicts, tombstoned, quarantined, rejected;
+	int joined;                /* this store joined the sender's team */
+	char team[256];            /* its name, when joined */
+	int key_received;          /* a restricted key it lacked arrived */
+	size_t roster_changes;     /* members the manager's roster changed */
 };
 
 /*

@@ -134,6 +134,10 @@ exec_import(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 				snprintf(num[j], sizeof num[j], "%zu", v[j]);
 				cJSON_AddStringToObject(o, k[j], num[j]);
 			}
+			cJSON_AddBoolToObject(o, "joined_team", r.joined);
+			cJSON_AddBoolToObject(o, "key_received", r.key_received);
+			snprintf(num[0], sizeof num[0], "%zu", r.roster_changes);
+			cJSON_AddStringToObject(o, "roster_changes", num[0]);
 			if ((txt = cJSON_PrintUnformatted(o)) != NULL)
 				puts(txt);
 			cJSON_free(txt);
@@ -147,6 +151,18 @@ exec_import(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 			    "%zu rejected\n", pos[i], dry ? "would import" :
 			    "imported", r.seq, r.sender, r.added, r.updated,
 			    r.conflicts, r.tombstoned, r.quarantined, r.rejected);
+			if (r.joined)
+				printf("%s: %s this store to team '%s'\n", pos[i],
+				    dry ? "would join" : "joined", r.team);
+			if (r.key_received)
+				printf("%s: the team's restricted key %s\n", pos[i],
+				    dry ? "would arrive" : "arrived: sensitive "
+				    "fields now open here");
+			if (r.roster_changes > 0)
+				printf("%s: the manager's roster %s %zu member%s\n",
+				    pos[i], dry ? "would change" : "changed",
+				    r.roster_changes, r.roster_changes == 1 ? "" :
+				    "s");
 		}
 	}
 	return rc;

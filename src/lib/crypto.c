@@ -105,9 +105,14 @@ dbki_unhex(uint8_t *out, size_t len, const char *in)
 
 #define FIELD_SCHEMA_VERSION 1u
 
-/* AD = "dbk-field" || team id || schema version || record id || name. */
+/*
+ * AD = "dbk-field" || team id || schema version || record id || name.
+ * Epoch 0 is a store's provisional key, used before it joins a team: its
+ * values keep the all-zero team id they were sealed with, so they still
+ * open after the store has joined (and its team id changed).
+ */
 static size_t
-field_ad(uint8_t *ad, size_t cap, const struct dbk_store *s,
+field_ad(uint8_t *ad, size_t cap, const struct dbk_store *s, uint32_t epoch,
     const uint8_t id[16], const char *field)
 {
 	size_t flen = strlen(field), n = 0;
@@ -115,7 +120,11 @@ field_ad(uint8_t *ad, size_t cap, const struct dbk_store *s,
 	if (cap < 9 + 16 + 4 + 16 + flen)
 		return 0;
 	memcpy(ad + n, "dbk-field", 9); n += 9;
-	memcpy(ad + n, s->team_id, 16); n += 16;
+	if (epoch == 0)
+		memset(ad + n, 0, 16);
+	else
+		memcpy(ad + n, s->team_id, 16);
+	n += 16;
 	dbki_le32(ad + n, FIELD_SCHEMA_VERSION); n += 4;
 	memcpy(ad + n, id, 16); n += 16;
 	memcpy(ad + n, field, flen); n += flen;
@@ -145,7 +154,7 @@ dbki_field_seal(struct dbk_store *s, const uint8_t id[16], const char *field,
 	if (rk == NULL)
 		return dbki_error_set(err, DBK_ENOKEY,
 		    "no restricted key for epoch %u", s->rk_current);
-	adlen = field_ad(ad, sizeof ad, s, id, field);
+	adlen = field_ad(ad, sizeof ad, s, rk->epoch, id, field);
 	if (adlen == 0)
 		return dbki_error_set(err, DBK_EINVAL,
 		    "field name '%s' is too long", field);
@@ -220,7 +229,7 @@ dbki_field_open(struct dbk_store *s, const uint8_t id[16], const char *field,
 	if (rk == NULL || !rk->has_sk)
 		return dbki_error_set(err, DBK_ENOKEY,
 		    "field '%s' is restricted", field);
-	adlen = field_ad(ad, sizeof ad, s, id, field);
+	adlen = field_ad(ad, sizeof ad, s, rk->epoch, id, field);
 	if (adlen == 0)
 		return dbki_error_set(err, DBK_EINVAL,
 		    "field name '%s' is too long", field);

@@ -104,6 +104,7 @@ struct dbk_store {
 	uint8_t team_id[16];
 	char *member;
 	char *team;
+	char *team_role;            /* "manager" or "member"; NULL outside a team */
 	char *currency;
 	int minor_digits;
 	uint64_t kdf_ops;
@@ -136,14 +137,17 @@ struct dbk_txn {
 	int audit_dirty;   /* entries appended: sign a new head at commit */
 	uint64_t audit_seq;
 	uint8_t audit_hash[32];
-	/* The restricted keyring as it was before dbki_rkeys_rotate ran in
-	 * this transaction: put back when it aborts, freed when it commits,
-	 * so the keys in memory always match the keys on disk. */
+	/* The restricted keyring and team as they were before the first
+	 * change in this transaction (a rotation, a key or team arriving in
+	 * a bundle): put back when it aborts, freed when it commits, so what
+	 * is in memory always matches what is on disk. */
 	int rk_rotated;
 	struct dbki_rkey *rk_saved;
 	size_t rk_saved_n;
 	uint32_t rk_saved_current;
 	int rk_saved_access;
+	uint8_t team_id_saved[16];
+	char *team_saved, *role_saved;
 };
 
 /* Settle the keyring at the end of a transaction (txn.c): keep the
@@ -245,6 +249,31 @@ int dbki_store_key_blob(struct dbk_store *s, uint8_t blob[48]);
  * (DBK_ENOKEY otherwise).  The change in memory is undone if the
  * transaction aborts. */
 int dbki_rkeys_rotate(struct dbk_txn *t, uint32_t *epoch,
+    struct dbk_error *err) DBK_WUR;
+
+/*
+ * Take restricted keys that arrived from the team's manager (team.c):
+ * keys[0..n) (epochs >= 1; has_sk says whether the secret came too)
+ * join the keyring, current becomes the highest epoch known, team_id
+ * becomes the store's team.  An epoch already held under another public
+ * key is DBK_EINTEGRITY (two rotations of one epoch).  *gained (may be
+ * NULL) is set when a secret the store lacked arrived.  Undone in
+ * memory if the transaction aborts, like a rotation.
+ */
+int dbki_rkeys_adopt(struct dbk_txn *t, const uint8_t team_id[16],
+    const struct dbki_rkey *keys, size_t n, int *gained,
+    struct dbk_error *err) DBK_WUR;
+
+/* A member as the team's manager sent it (roster.c): matched by
+ * identity, created or updated, signed again by this store.  removed_at
+ * in Unix seconds, 0 while on the roster. */
+int dbki_member_put(struct dbk_txn *t, const char *identity, const char *name,
+    const char *role, int restricted, int64_t removed_at, int *changed,
+    struct dbk_error *err) DBK_WUR;
+
+/* Set the store's team name and this member's role in it (either may be
+ * NULL to keep it) and save the config; undone on abort. */
+int dbki_team_config(struct dbk_txn *t, const char *team, const char *role,
     struct dbk_error *err) DBK_WUR;
 
 /* ---- restricted fields (crypto.c) ---- */

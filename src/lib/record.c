@@ -1535,7 +1535,13 @@ dbki_record_encode_shared(struct dbk_store *s, enum dbk_type type,
 		return rc;
 	for (size_t i = 0; i < r->n; i++) {
 		const struct dbk_fielddef *fd = dbk_field_lookup(type, r->f[i].name);
-		if (fd != NULL && (fd->flags & DBK_F_SENSITIVE)) {
+		const char *v = r->f[i].sealed;
+		/* A sensitive value travels sealed under the team's key; one
+		 * under a store's provisional key (epoch 0) opens nowhere
+		 * else, and outside a team there is no key to share. */
+		if (fd != NULL && (fd->flags & DBK_F_SENSITIVE) &&
+		    (s->team == NULL || v == NULL ||
+		    strncmp(v + 1, "1.0.", 4) == 0)) {
 			field_clear(&r->f[i]);
 			continue;
 		}
@@ -1545,4 +1551,49 @@ dbki_record_encode_shared(struct dbk_store *s, enum dbk_type type,
 	rc = dbki_record_encode(r, b);
 	dbk_record_free(r);
 	return rc != 0 ? dbki_error_set(err, DBK_ENOMEM, "out of memory") : 0;
+}
+
+/*
+ * Seal a record's sensitive values held under the provisional key
+ * (epoch 0) again under the current key, keeping each field's version:
+ * the value is the same, only its envelope changes, and it has never
+ * left this store (bundles do not carry epoch-0 values).  For a store
+ * joining its team.
+ */
+int
+dbki_record_reseal(struct dbk_txn *t, enum dbk_type type,
+    const struct dbk_id *id, struct dbk_error *err)
+{
+	struct dbk_record *r = NULL;
+	const char **names = NULL;
+	size_t nch = 0;
+	int rc;
+
+	if ((rc = dbki_record_load(t, type, id, &r, err)) != 0)
+		return rc;
+	if ((names = calloc(r->n + 1, sizeof *names)) == NULL) {
+		dbk_record_free(r);
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		struct rfield *f = &r->f[i];
+		char *ns = NULL;
+		if (f->sealed == NULL || f->value == NULL ||
+		    strncmp(f->sealed + 1, "1.0.", 4) != 0)
+			continue;
+		if ((rc = dbki_field_seal(t->s, id->b, f->name, f->value, &ns,
+		    err)) != 0)
+			goto out;
+		free(f->sealed);
+		f->sealed = ns;
+		names[nch++] = f->name;
+	}
+	if (nch > 0 && ((rc = record_put(t, r, err)) != 0 ||
+	    (rc = dbki_audit_append(t, "reseal", type, id, names, nch,
+	    err)) != 0))
+		goto out;
+out:
+	free(names);
+	dbk_record_free(r);
+	return rc;
 }

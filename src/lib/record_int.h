@@ -122,6 +122,10 @@ int dbki_code_release(struct dbk_txn *t, const char *code,
  * removed customers too (dbk_record_foreach is this without them). */
 int dbki_record_walk(struct dbk_txn *t, enum dbk_type type, int all,
     dbk_record_fn fn, void *ctx, struct dbk_error *err) DBK_WUR;
+/* Seal r's epoch-0 sensitive values again under the current key,
+ * versions unchanged (record.c; a store joining its team). */
+int dbki_record_reseal(struct dbk_txn *t, enum dbk_type type,
+    const struct dbk_id *id, struct dbk_error *err) DBK_WUR;
 /* Create, optionally allowing system fields. */
 int dbki_record_create(struct dbk_txn *t, enum dbk_type type,
     const struct dbk_field *f, size_t n, int sys, struct dbk_id *out,

@@ -433,6 +433,16 @@ dbk_member_remove(struct dbk_txn *t, const char *name, struct dbk_id *out,
 		    nm);
 		goto out;
 	}
+	/* In a team the roster and the key are the manager's: a member
+	 * who rotated the key alone would split the team's epochs. */
+	if (t->s->team != NULL && (t->s->team_role == NULL ||
+	    strcmp(t->s->team_role, "manager") != 0)) {
+		rc = dbki_error_set(err, DBK_EINVAL, "only a manager of team "
+		    "'%s' removes members (this store's member '%s' is a %s)",
+		    t->s->team, t->s->member,
+		    t->s->team_role ? t->s->team_role : "member");
+		goto out;
+	}
 	/* Nothing is trusted, or changed, on a roster that fails its
 	 * check. */
 	if ((rc = dbk_roster_verify(t, NULL, err)) != 0)
@@ -474,5 +484,109 @@ out:
 	dbk_record_free(r);
 	free(f.found_name);
 	free(nm);
+	return rc;
+}
+
+/* ---- the manager's roster, arriving in a bundle ---- */
+
+struct ident_find {
+	const uint8_t *ed;
+	struct dbk_id id;
+	int found;
+};
+
+static int
+ident_cb(const struct dbk_record *r, void *vctx)
+{
+	struct ident_find *f = vctx;
+	const char *ident = dbk_record_str(r, "identity");
+	uint8_t ed[32];
+
+	if (dbk_record_deleted(r) || ident == NULL ||
+	    dbk_identity_parse(ident, ed, NULL, NULL) != 0 ||
+	    sodium_memcmp(ed, f->ed, 32) != 0)
+		return 0;
+	f->id = *dbk_record_id(r);
+	f->found = 1;
+	return 1;
+}
+
+/*
+ * Set the member with this identity as the team's manager sent it (the
+ * caller checked the sender may): name, role, restricted, removed_at
+ * (Unix seconds; 0 while on the roster).  The member is matched by identity, so a member
+ * this store added itself becomes the manager's; the record is signed
+ * again with this store's key, which vouches for what it accepted.
+ * *changed (may be NULL) says whether anything changed.
+ */
+int
+dbki_member_put(struct dbk_txn *t, const char *identity, const char *name,
+    const char *role, int restricted, int64_t removed_at, int *changed,
+    struct dbk_error *err)
+{
+	struct ident_find f;
+	struct dbk_record *r = NULL;
+	uint8_t ed[32], x[32];
+	int rc, upd = 0;
+	const char *rs = restricted ? "1" : "0";
+	char rat[24];
+
+	if (changed != NULL)
+		*changed = 0;
+	if ((rc = dbk_identity_parse(identity, ed, x, err)) != 0 ||
+	    (rc = check_name(name, err)) != 0)
+		return rc;
+	if (!role_valid(role))
+		return dbki_error_set(err, DBK_EINVAL, "invalid role '%s' "
+		    "(expected member, manager or partner)", role);
+	if (removed_at < 0)
+		return dbki_error_set(err, DBK_EINVAL, "invalid removal time");
+	snprintf(rat, sizeof rat, "@%" PRId64, removed_at);
+	/* Ourselves: the store's own member has no record. */
+	if (sodium_memcmp(ed, t->s->ed_pk, 32) == 0)
+		return 0;
+	memset(&f, 0, sizeof f);
+	f.ed = ed;
+	if ((rc = walk_records(t, ident_cb, &f, NULL, err)) < 0)
+		return rc;
+	if (!f.found) {
+		struct dbk_field fl[] = {
+			{ "name", name }, { "identity", identity },
+			{ "role", role }, { "restricted", rs },
+		};
+		if ((rc = dbki_record_create(t, DBK_T_MEMBER, fl,
+		    sizeof fl / sizeof fl[0], 1, &f.id, err)) != 0)
+			return rc;
+		upd = 1;
+	}
+	if ((rc = dbki_record_load(t, DBK_T_MEMBER, &f.id, &r, err)) != 0)
+		return rc;
+	{
+		struct dbk_field fl[4];
+		size_t n = 0;
+		const char *cur;
+		if ((cur = dbk_record_str(r, "name")) == NULL ||
+		    strcmp(cur, name) != 0)
+			fl[n++] = (struct dbk_field){ "name", name };
+		if ((cur = dbk_record_str(r, "role")) == NULL ||
+		    strcmp(cur, role) != 0)
+			fl[n++] = (struct dbk_field){ "role", role };
+		if ((cur = dbk_record_str(r, "restricted")) == NULL ||
+		    strcmp(cur, rs) != 0)
+			fl[n++] = (struct dbk_field){ "restricted", rs };
+		if (secs_of(dbk_record_str(r, "removed_at")) != removed_at)
+			fl[n++] = (struct dbk_field){ "removed_at",
+			    removed_at != 0 ? rat : "" };
+		if (n > 0 && (rc = dbki_record_update_loaded(t, r, fl, n, 1,
+		    NULL, err)) != 0)
+			goto out;
+		upd |= n > 0;
+	}
+	if (upd && (rc = sign_member(t, r, err)) != 0)
+		goto out;
+	if (changed != NULL)
+		*changed = upd;
+out:
+	dbk_record_free(r);
 	return rc;
 }

@@ -298,6 +298,7 @@ store_free(struct dbk_store *s)
 	free(s->path);
 	free(s->member);
 	free(s->team);
+	free(s->team_role);
 	free(s->currency);
 	sodium_memzero(s, sizeof *s);
 	free(s);
@@ -549,6 +550,38 @@ bad:
 	return dbki_error_set(err, DBK_EFORMAT, "the store keyring is malformed");
 }
 
+static int save_config(struct dbk_txn *t, struct dbk_error *err);
+
+/*
+ * Keep the keyring and team as they are before the first change a
+ * transaction makes to them (dbki_rkeys_settle puts them back if it
+ * aborts).  The saved keyring stays valid memory: a change replaces
+ * s->rkeys with a new block rather than writing into it.
+ */
+static int
+team_save(struct dbk_txn *t, struct dbk_error *err)
+{
+	struct dbk_store *s = t->s;
+
+	if (t->rk_rotated)
+		return 0;
+	t->team_saved = t->role_saved = NULL;
+	if ((s->team != NULL && (t->team_saved = strdup(s->team)) == NULL) ||
+	    (s->team_role != NULL &&
+	    (t->role_saved = strdup(s->team_role)) == NULL)) {
+		free(t->team_saved);
+		t->team_saved = NULL;
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	}
+	t->rk_rotated = 1;
+	t->rk_saved = s->rkeys;
+	t->rk_saved_n = s->nrkeys;
+	t->rk_saved_current = s->rk_current;
+	t->rk_saved_access = s->restricted_access;
+	memcpy(t->team_id_saved, s->team_id, 16);
+	return 0;
+}
+
 /*
  * A new restricted key epoch.  The new keyring is a fresh sodium_malloc
  * block (the old one is read-only during the transaction); the old one
@@ -586,15 +619,12 @@ dbki_rkeys_rotate(struct dbk_txn *t, uint32_t *epoch, struct dbk_error *err)
 	nk[n].has_sk = 1;
 	crypto_box_keypair(nk[n].pk, nk[n].sk);
 	rkey_derive_sym(&nk[n]);
-	if (!t->rk_rotated) {
-		t->rk_rotated = 1;
-		t->rk_saved = s->rkeys;
-		t->rk_saved_n = s->nrkeys;
-		t->rk_saved_current = s->rk_current;
-		t->rk_saved_access = s->restricted_access;
-	} else {
-		sodium_free(s->rkeys); /* an earlier rotation in this txn */
+	if ((rc = team_save(t, err)) != 0) {
+		sodium_free(nk);
+		return rc;
 	}
+	if (s->rkeys != t->rk_saved)
+		sodium_free(s->rkeys); /* an earlier change in this txn */
 	s->rkeys = nk;
 	s->nrkeys = n + 1;
 	s->rk_current = max + 1;
@@ -615,16 +645,152 @@ dbki_rkeys_settle(struct dbk_txn *t, int committed)
 	if (!t->rk_rotated)
 		return;
 	if (committed) {
-		sodium_free(t->rk_saved);
+		if (t->rk_saved != s->rkeys)
+			sodium_free(t->rk_saved);
+		free(t->team_saved);
+		free(t->role_saved);
 	} else {
-		sodium_free(s->rkeys);
+		if (t->rk_saved != s->rkeys)
+			sodium_free(s->rkeys);
 		s->rkeys = t->rk_saved;
 		s->nrkeys = t->rk_saved_n;
 		s->rk_current = t->rk_saved_current;
 		s->restricted_access = t->rk_saved_access;
+		memcpy(s->team_id, t->team_id_saved, 16);
+		free(s->team);
+		free(s->team_role);
+		s->team = t->team_saved;
+		s->team_role = t->role_saved;
 	}
 	t->rk_saved = NULL;
+	t->team_saved = t->role_saved = NULL;
 	t->rk_rotated = 0;
+}
+
+int
+dbki_rkeys_adopt(struct dbk_txn *t, const uint8_t team_id[16],
+    const struct dbki_rkey *keys, size_t n, int *gained, struct dbk_error *err)
+{
+	struct dbk_store *s = t->s;
+	struct dbki_rkey *nk;
+	size_t m = s->nrkeys;
+	uint32_t cur = 0;
+	int rc, got = 0, changed = memcmp(s->team_id, team_id, 16) != 0;
+
+	if (!t->write)
+		return dbki_error_set(err, DBK_EINVAL,
+		    "taking keys needs a write transaction");
+	if (n > 65536 || m + n > 65536)
+		return dbki_error_set(err, DBK_EFORMAT,
+		    "the restricted keyring is full");
+	if ((nk = sodium_allocarray(m + n, sizeof *nk)) == NULL)
+		return dbki_error_set(err, DBK_ENOMEM, "out of secure memory");
+	memcpy(nk, s->rkeys, m * sizeof *nk);
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+		if (keys[i].epoch == 0) {
+			sodium_free(nk);
+			return dbki_error_set(err, DBK_EFORMAT, "a team key of "
+			    "epoch 0 (epoch 0 is a store's own provisional key)");
+		}
+		for (j = 0; j < m; j++)
+			if (nk[j].epoch == keys[i].epoch)
+				break;
+		if (j < m) {
+			if (sodium_memcmp(nk[j].pk, keys[i].pk, 32) != 0) {
+				sodium_free(nk);
+				return dbki_error_set(err, DBK_EINTEGRITY, "the "
+				    "restricted key of epoch %u arrived as a "
+				    "different key from the one this store holds "
+				    "(two managers rotated it at once?)",
+				    keys[i].epoch);
+			}
+			if (keys[i].has_sk && !nk[j].has_sk) {
+				uint8_t pk[32];
+				crypto_scalarmult_base(pk, keys[i].sk);
+				if (sodium_memcmp(pk, keys[i].pk, 32) != 0) {
+					sodium_free(nk);
+					return dbki_error_set(err, DBK_EINTEGRITY,
+					    "the restricted key of epoch %u does "
+					    "not match its public half",
+					    keys[i].epoch);
+				}
+				memcpy(nk[j].sk, keys[i].sk, 32);
+				nk[j].has_sk = 1;
+				rkey_derive_sym(&nk[j]);
+				got = changed = 1;
+			}
+			continue;
+		}
+		nk[m] = keys[i];
+		if (!nk[m].has_sk)
+			sodium_memzero(nk[m].sk, 32);
+		rkey_derive_sym(&nk[m]);
+		got |= nk[m].has_sk;
+		m++;
+		changed = 1;
+	}
+	if (!changed) {
+		sodium_free(nk);
+		if (gained != NULL)
+			*gained = 0;
+		return 0;
+	}
+	for (size_t i = 0; i < m; i++)
+		if (nk[i].epoch > cur)
+			cur = nk[i].epoch;
+	if ((rc = team_save(t, err)) != 0) {
+		sodium_free(nk);
+		return rc;
+	}
+	if (s->rkeys != t->rk_saved)
+		sodium_free(s->rkeys);
+	s->rkeys = nk;
+	s->nrkeys = m;
+	s->rk_current = cur;
+	memcpy(s->team_id, team_id, 16);
+	s->restricted_access = 0;
+	for (size_t i = 0; i < m; i++)
+		if (nk[i].epoch == cur && nk[i].has_sk)
+			s->restricted_access = 1;
+	if ((rc = save_rkeys(t, err)) != 0 ||
+	    (rc = dbki_audit_append(t, "key-receive", 0, NULL, NULL, 0,
+	    err)) != 0)
+		return rc;
+	if (gained != NULL)
+		*gained = got;
+	return 0;
+}
+
+int
+dbki_team_config(struct dbk_txn *t, const char *team, const char *role,
+    struct dbk_error *err)
+{
+	struct dbk_store *s = t->s;
+	char *nt = NULL, *nr = NULL;
+	int rc;
+
+	if ((team != NULL && (nt = strdup(team)) == NULL) ||
+	    (role != NULL && (nr = strdup(role)) == NULL)) {
+		free(nt);
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	}
+	if ((rc = team_save(t, err)) != 0) {
+		free(nt);
+		free(nr);
+		return rc;
+	}
+	if (nt != NULL) {
+		if (s->team != t->team_saved)
+			free(s->team);
+		s->team = nt;
+	}
+	if (nr != NULL) {
+		if (s->team_role != t->role_saved)
+			free(s->team_role);
+		s->team_role = nr;
+	}
+	return save_config(t, err);
 }
 
 /* Identity: ed25519 sk (64) || x25519 sk (32) || replica (8). */
@@ -643,6 +809,8 @@ save_config(struct dbk_txn *t, struct dbk_error *err)
 	    cJSON_AddStringToObject(o, "currency", s->currency) == NULL ||
 	    cJSON_AddNumberToObject(o, "minor", s->minor_digits) == NULL ||
 	    (s->team != NULL && cJSON_AddStringToObject(o, "team", s->team) == NULL) ||
+	    (s->team_role != NULL &&
+	    cJSON_AddStringToObject(o, "role", s->team_role) == NULL) ||
 	    (txt = cJSON_PrintUnformatted(o)) == NULL) {
 		cJSON_Delete(o);
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
@@ -681,6 +849,10 @@ load_config(struct dbk_txn *t, struct dbk_error *err)
 	s->member = json_str_dup(o, "member");
 	s->currency = json_str_dup(o, "currency");
 	s->team = json_str_dup(o, "team");
+	s->team_role = json_str_dup(o, "role");
+	/* A team founded before roles were recorded: its founder. */
+	if (s->team != NULL && s->team_role == NULL)
+		s->team_role = strdup("manager");
 	minor = cJSON_GetObjectItemCaseSensitive(o, "minor");
 	s->minor_digits = cJSON_IsNumber(minor) ? minor->valueint : 2;
 	cJSON_Delete(o);
@@ -822,10 +994,11 @@ dbk_store_create(const char *path, const char *pass, size_t passlen,
 	ident = sodium_malloc(IDENT_LEN);
 	s->member = strdup(opts->member);
 	s->team = opts->team ? strdup(opts->team) : NULL;
+	s->team_role = opts->team ? strdup("manager") : NULL;
 	s->currency = strdup(opts->currency ? opts->currency : "CNY");
 	if (s->sec == NULL || s->rkeys == NULL || ident == NULL ||
 	    s->member == NULL || s->currency == NULL ||
-	    (opts->team != NULL && s->team == NULL)) {
+	    (opts->team != NULL && (s->team == NULL || s->team_role == NULL))) {
 		dbki_error_set(err, rc, "out of memory");
 		goto out;
 	}

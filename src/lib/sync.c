@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "bundle.h"
+#include "team.h"
 #include "internal.h"
 #include "record_int.h"
 #include "schema.h"
@@ -64,7 +65,7 @@ item(struct dbki_buf *b, const char *json, size_t n)
 struct rcpt_find {
 	const char *name;
 	uint8_t x[32], ed[32];
-	int found, removed;
+	int found, removed, restricted;
 };
 
 static int
@@ -83,6 +84,7 @@ rcpt_cb(const struct dbk_member *m, void *vctx)
 		return 0;
 	memcpy(f->ed, ed, 32);
 	f->found = 1;
+	f->restricted = m->restricted;
 	return 0;
 }
 
@@ -280,6 +282,7 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	struct dbki_bundle_hdr h;
 	struct dbki_buf plain;
 	uint8_t (*rcpt)[32] = NULL, *cur = NULL, seqb[8];
+	struct dbki_team_rcpt *trc = NULL;
 	size_t curn = 0;
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
@@ -295,12 +298,14 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	    (rc = select_customers(t, x, err)) != 0)
 		return rc;
 	if ((rcpt = calloc(x->nto, sizeof *rcpt)) == NULL ||
+	    (trc = calloc(x->nto, sizeof *trc)) == NULL ||
 	    (theirs = calloc(x->nto, sizeof *theirs)) == NULL) {
 		free(rcpt);
+		free(trc);
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < x->nto; i++) {
-		struct rcpt_find f = { x->to[i], { 0 }, { 0 }, 0, 0 };
+		struct rcpt_find f = { x->to[i], { 0 }, { 0 }, 0, 0, 0 };
 		int known = 0;
 		if ((rc = dbk_member_walk(t, rcpt_cb, &f, err)) != 0)
 			goto out;
@@ -312,6 +317,10 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 			goto out;
 		}
 		memcpy(rcpt[i], f.x, 32);
+		trc[i].x = rcpt[i];
+		/* A partner's bundle carries only their customers: never
+		 * the key, whatever the roster says. */
+		trc[i].restricted = f.restricted && x->customers == NULL;
 		if ((rc = vv_load(t, f.ed, &theirs[i], &known, err)) != 0)
 			goto out;
 		/* Never heard from them: they get everything. */
@@ -356,6 +365,12 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		}
 	}
 	item(&plain, hdr, strlen(hdr));
+	/* The team, its key for those entitled, the manager's roster:
+	 * before the records, so an importer joining the team holds the
+	 * key when the records merge (docs/BUNDLE.md). */
+	if (x->customers == NULL &&
+	    (rc = dbki_team_export(t, trc, x->nto, &plain, err)) != 0)
+		goto out;
 	if ((mrc = mdb_cursor_open(t->t, s->dbi[DBI_REC], &c)) != 0) {
 		rc = dbki_error_lmdb(err, mrc, "opening a cursor");
 		goto out;
@@ -472,6 +487,7 @@ out:
 	free(hdr);
 	free(ident);
 	free(rcpt);
+	free(trc);
 	for (size_t i = 0; theirs != NULL && i < x->nto; i++)
 		free(theirs[i].e);
 	free(theirs);
@@ -552,7 +568,7 @@ struct sender_find {
 	const uint8_t *ed, *x;
 	const char *trust;
 	char name[256];
-	int found;
+	int found, manager;
 };
 
 static int
@@ -567,6 +583,7 @@ sender_cb(const struct dbk_member *m, void *vctx)
 	if (memcmp(ed, f->ed, 32) == 0 && memcmp(x, f->x, 32) == 0) {
 		snprintf(f->name, sizeof f->name, "%s", m->name);
 		f->found = 1;
+		f->manager = strcmp(m->role, "manager") == 0;
 	}
 	return 0;
 }
@@ -586,6 +603,8 @@ struct sender_check {
 	struct dbk_txn *t;
 	const char *trust;
 	char name[256];
+	int manager;   /* on the roster as a manager */
+	int trusted;   /* not on the roster: --trust named them */
 };
 
 static int
@@ -600,12 +619,14 @@ sender_ok(void *vctx, const uint8_t ed[32], const uint8_t x[32])
 	f.x = x;
 	if (dbk_member_walk(sc->t, sender_cb, &f, NULL) == 0 && f.found) {
 		snprintf(sc->name, sizeof sc->name, "%s", f.name);
+		sc->manager = f.manager;
 		return 1;
 	}
 	if (sc->trust != NULL &&
 	    dbk_identity_parse(sc->trust, ted, tx, NULL) == 0 &&
 	    memcmp(ted, ed, 32) == 0 && memcmp(tx, x, 32) == 0) {
 		snprintf(sc->name, sizeof sc->name, "%s", sc->trust);
+		sc->trusted = 1;
 		return 1;
 	}
 	return 0;
@@ -626,8 +647,9 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	struct dbk_store *s = t->s;
 	struct dbki_bundle_info info;
 	struct sender_check sc;
+	struct dbki_team_in ti;
 	struct dbki_merge_counts mc = { 0, 0, 0, 0, 0 };
-	uint8_t *plain = NULL, rk[4 + 40], *prev = NULL;
+	uint8_t *plain = NULL, rk[4 + 40], *prev = NULL, rsk[5 + 32];
 	size_t plen = 0, off = 0, prevn = 0;
 	char idhex[33];
 	cJSON *o = NULL;
@@ -669,6 +691,32 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		goto out;
 	dbk_error_clear(err);
 	dbki_hex(idhex, info.id, 16);
+	/* A bundle of another team is no business of this store. */
+	if (s->team != NULL && !sodium_is_zero(info.team, 16) &&
+	    memcmp(info.team, s->team_id, 16) != 0) {
+		rc = dbki_error_set(err, DBK_EINTEGRITY, "the bundle is refused: "
+		    "it belongs to another team than this store's ('%s')",
+		    s->team);
+		goto out;
+	}
+	memset(&ti, 0, sizeof ti);
+	ti.sender_name = sc.name;
+	memcpy(ti.hdr_team, info.team, 16);
+	/* Keys and roster come from a manager; the sender trusted at
+	 * first contact founds the team of a store that has none. */
+	ti.manager = sc.manager || (sc.trusted && s->team == NULL);
+	memcpy(rsk, "rseq:", 5);
+	memcpy(rsk + 5, info.ed_pk, 32);
+	rc = dbki_get(t, DBI_META, rsk, sizeof rsk, &prev, &prevn, err);
+	if (rc == 0 && prevn == 8)
+		ti.roster_newer = info.seq > dbki_rd_be64(prev);
+	else if (rc == DBK_ENOTFOUND)
+		ti.roster_newer = 1;
+	dbki_free_plain(prev, prevn);
+	prev = NULL;
+	if (rc != 0 && rc != DBK_ENOTFOUND)
+		goto out;
+	dbk_error_clear(err);
 	while (off < plen) {
 		uint32_t len;
 		const char *tn, *idt;
@@ -710,6 +758,13 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 			}
 			continue;
 		}
+		{
+			int handled;
+			if ((rc = dbki_team_item(t, &ti, o, &handled, err)) != 0)
+				goto out;
+			if (handled)
+				continue;
+		}
 		tn = jstr(o, "t");
 		idt = jstr(o, "id");
 		st = cJSON_GetObjectItemCaseSensitive(o, "s");
@@ -745,6 +800,20 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	}
 	if (merged >= 0x100)
 		dbki_progress(s, "import", plen, plen);
+	if ((rc = dbki_team_finish(t, &ti, err)) != 0)
+		goto out;
+	if (ti.manager && ti.roster_newer) {
+		uint8_t sq[8];
+		dbki_be64(sq, info.seq);
+		if ((rc = dbki_put(t, DBI_META, rsk, sizeof rsk, sq, 8, 0,
+		    err)) != 0)
+			goto out;
+	}
+	x->rep->joined = ti.joined;
+	if (ti.joined && s->team != NULL)
+		snprintf(x->rep->team, sizeof x->rep->team, "%s", s->team);
+	x->rep->key_received = ti.gained;
+	x->rep->roster_changes = ti.roster_changes;
 	{
 		/* What the sender holds: the next export to them sends only
 		 * what is newer. */

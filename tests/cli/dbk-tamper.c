@@ -59,6 +59,12 @@
  *       half stays), as in the store of a member who was never given it;
  *       the keyring is rewritten in the layout of docs/STORAGE.md.
  *
+ * Team:
+ *
+ *   set-role DIR PASSFILE ROLE
+ *       an insider with their own passphrase: make the store believe
+ *       its member holds ROLE in the team (e.g. claim "manager").
+ *
  * Raw edits go through a write transaction of the library, which signs
  * a new audit head only when entries were appended through the API: so
  * the head is left as it was.  Exit 0 done, 1 failure, 2 usage.
@@ -83,7 +89,8 @@
 	"       dbk-tamper rec-clone DIR PASSFILE IDHEX\n" \
 	"       dbk-tamper blob-set DIR PASSFILE IDHEX TAG TEXT\n" \
 	"       dbk-tamper rec-rawflip DIR PASSFILE IDHEX\n" \
-	"       dbk-tamper rkey-drop DIR PASSFILE\n"
+	"       dbk-tamper rkey-drop DIR PASSFILE\n" \
+	"       dbk-tamper set-role DIR PASSFILE ROLE\n"
 
 static int
 read_pass(const char *file, char *buf, size_t cap, size_t *len)
@@ -636,6 +643,24 @@ out:
 	return rc;
 }
 
+static int
+set_role(struct dbk_store *s, const char *role)
+{
+	struct dbk_error err = { 0 };
+	struct dbk_txn *t = NULL;
+	int rc;
+
+	if (dbk_txn_begin(s, 1, &t, &err) != 0)
+		return fail_err(&err, "starting a transaction");
+	if (dbki_team_config(t, NULL, role, &err) != 0) {
+		dbk_txn_abort(t);
+		return fail_err(&err, "setting the role");
+	}
+	rc = dbk_txn_commit(t, &err) != 0 ? fail_err(&err, "committing") : 0;
+	dbk_error_clear(&err);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -653,6 +678,8 @@ main(int argc, char **argv)
 		want = 7;
 	else if (strcmp(op, "rkey-drop") == 0)
 		want = 4;
+	else if (strcmp(op, "set-role") == 0)
+		want = 5;
 	else if (strcmp(op, "rec-rawflip") == 0 ||
 	    strcmp(op, "rec-clone") == 0 || strncmp(op, "audit-", 6) == 0)
 		want = strcmp(op, "audit-append") == 0 ? 4 : 5;
@@ -685,6 +712,8 @@ main(int argc, char **argv)
 		rc = blob_set(s, argv[4], argv[5], argv[6]);
 	} else if (strcmp(op, "rkey-drop") == 0) {
 		rc = rkey_drop(s);
+	} else if (strcmp(op, "set-role") == 0) {
+		rc = set_role(s, argv[4]);
 	} else if (strcmp(op, "rec-set") == 0 || strcmp(op, "rec-clone") == 0) {
 		rc = rec_insider(s, op, argv[4], argc > 5 ? argv[5] : NULL);
 	} else {

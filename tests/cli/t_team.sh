@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# A team by bundles, end to end: the lead founds it, salespeople join by
+# importing the lead's first bundle, the restricted key reaches only the
+# members entitled to it, budgets travel sealed and open only there, the
+# manager's roster reaches everyone, a member who claims to be a manager
+# is refused, a removed member gets no later key, and an older bundle
+# never undoes a newer roster.
+. "$(dirname "$0")/lib.sh"
+TAMPER=${2:?usage: t_team.sh dealbook dbk-tamper}
+
+run() {
+	local st=$1; shift
+	OUT=$("$DBK" --store "$T/$st" --passphrase-file "$PF" "$@" 2>"$T/stderr")
+	RC=$?
+	ERR=$(cat "$T/stderr")
+}
+must() { run "$@"; [ "$RC" -eq 0 ] && ok || fail "dealbook --store $1 ${*:2}: exit $RC: $ERR"; }
+refuse() { # CODE STORE ARGS
+	local want=$1; shift
+	local before; before=$(hash_of "$1")
+	run "$@"
+	[ "$RC" -eq "$want" ] && ok || fail "dealbook --store $1 ${*:2}: exit $RC, expected $want: $ERR"
+	[ "$(hash_of "$1")" = "$before" ] && ok || fail "store $1 changed by: ${*:2}"
+}
+hash_of() { sha256sum "$T/$1/data.mdb" | cut -d' ' -f1; }
+# field STORE CODE NAME: a customer's field as JSON shows it with --reveal.
+field() {
+	run "$1" --reveal --format json customer show "$2"
+	printf '%s' "$OUT" | python3 -c 'import json,sys; f=json.load(sys.stdin)["fields"]; print(f.get(sys.argv[1], "-"))' "$3"
+}
+
+must L init --member 王伟 --team 華東銷售 --kdf "$KDF"
+for s in A B P; do must "$s" init --member "$s-member" --kdf "$KDF"; done
+must L whoami; IL=${OUT%% *}
+must A whoami; IA=${OUT%% *}
+must B whoami; IB=${OUT%% *}
+must P whoami; IP=${OUT%% *}
+must L member add 李娜 "$IA" --restricted
+must L member add 张强 "$IB"
+must L member add 渠道 "$IP" --role partner
+
+# Before joining, 李娜 records a budget under her store's own key.
+must A customer add 甲科技 --code CA --budget 50万
+[ "$(field A CA budget)" = "500000.00" ] && ok || fail "A's budget before joining: $(field A CA budget)"
+
+# The lead's first bundle: A and B join the team by it.
+must L customer add 丙公司 --code CL --budget 80万
+must L export --to 李娜,张强 -o "$T/l1.bundle"
+refuse 6 A import "$T/l1.bundle"          # first contact needs --trust
+err_has "not on the roster"
+must A import --dry-run --trust "$IL" "$T/l1.bundle"
+has "would join this store to team '華東銷售'"
+must A import --trust "$IL" "$T/l1.bundle"
+has "joined this store to team '華東銷售'"
+has "the team's restricted key arrived"
+has "the manager's roster changed 3 members"
+must B import --trust "$IL" "$T/l1.bundle"
+has "joined this store to team '華東銷售'"
+lacks "restricted key arrived"
+# The roster came with it: the lead as manager, the others as the lead set them.
+must A --format json member list
+printf '%s' "$OUT" | python3 -c '
+import json,sys
+m={x["name"]:x for x in json.load(sys.stdin)}
+assert m["王伟"]["role"]=="manager", m
+assert m["渠道"]["role"]=="partner", m
+assert m["张强"]["restricted"]=="false", m
+
+' && ok || fail "A's roster after joining: $OUT"
+# A holds the key: the lead's budget opens, her own is still there.
+[ "$(field A CL budget)" = "800000.00" ] && ok || fail "A reads the lead's budget: $(field A CL budget)"
+[ "$(field A CA budget)" = "500000.00" ] && ok || fail "A's own budget after joining: $(field A CA budget)"
+# B does not: the same field is restricted, and everything else is there.
+[ "$(field B CL budget)" = "None" ] && ok ||
+    fail "B reads a budget: $(field B CL budget)"
+must B --reveal customer show CL
+has "丙公司"
+has "[restricted]"
+lacks "800"
+for s in A B; do must "$s" doctor; done
+
+# A's budget, sealed again under the team key at joining, reaches the lead.
+must A export --to 王伟 -o "$T/a1.bundle"
+must L import "$T/a1.bundle"
+[ "$(field L CA budget)" = "500000.00" ] && ok || fail "the lead reads A's budget: $(field L CA budget)"
+# B enters a budget it cannot read back (sealed to the key's public half);
+# the lead can.
+must B customer add 乙集團 --code CB --budget 30万
+must B --reveal customer show CB
+has "[restricted]"
+must B export --to 王伟 -o "$T/b1.bundle"
+must L import "$T/b1.bundle"
+[ "$(field L CB budget)" = "300000.00" ] && ok || fail "the lead reads B's deposit: $(field L CB budget)"
+
+# A member who claims to be a manager in her own store: her keys and
+# roster are refused by the lead, who knows her as a member.
+cp -a "$T/A" "$T/A2"
+"$TAMPER" set-role "$T/A2" "$PF" manager >/dev/null 2>&1 && ok || fail "set-role"
+run A2 export --to 王伟 -o "$T/forged.bundle"
+[ "$RC" -eq 0 ] && ok || fail "forged export: $ERR"
+refuse 6 L import "$T/forged.bundle"
+err_has "is not a manager"
+rm -rf "$T/A2"
+# Only the manager removes members in a team.
+refuse 5 A member remove 张强
+err_has "only a manager"
+
+# A bundle from another team is refused.
+must X init --member 外人 --team 別隊 --kdf "$KDF"
+must X whoami; IX=${OUT%% *}
+must X member add 李娜 "$IA"
+must X export --to 李娜 -o "$T/x.bundle"
+refuse 6 A import --trust "$IX" "$T/x.bundle"
+err_has "another team"
+
+# Removal: the key rotates; the next bundle carries the new epoch to A,
+# the roster shows 张强 removed, and nothing goes to 张强 any more.
+must L export --to 李娜 -o "$T/l2.bundle"       # held back: older
+must L member remove 张强
+must L customer add 丁實業 --code CD --budget 90万
+must L export --to 李娜 -o "$T/l3.bundle"
+refuse 3 B import "$T/l3.bundle"                 # not addressed to B
+run L export --to 张强 -o "$T/l4.bundle"
+[ "$RC" -ne 0 ] && ok || fail "export to a removed member"
+must A import "$T/l3.bundle"
+has "the team's restricted key arrived"
+[ "$(field A CD budget)" = "900000.00" ] && ok || fail "A reads the new epoch: $(field A CD budget)"
+# The older bundle arrives late: its roster (张强 still on it) changes nothing.
+must A import "$T/l2.bundle"
+lacks "roster changed"
+must A --format json member list
+printf '%s' "$OUT" | python3 -c '
+import json,sys
+m={x["name"]:x for x in json.load(sys.stdin)}
+assert m["张强"]["removed"] is not None, m
+' && ok || fail "a late bundle undid the removal: $OUT"
+refuse 4 A export --to 张强 -o "$T/a2.bundle"
+err_has "was removed"
+for s in L A B; do must "$s" doctor; done
+
+# A partner gets only their customers, never the key.
+must L customer edit CD --owner 渠道
+must L export --to 渠道 --customers owner=渠道 -o "$T/p1.bundle"
+must P import --trust "$IL" "$T/p1.bundle"
+lacks "joined"
+must P customer show CD
+has "丁實業"
+run P customer show CA
+[ "$RC" -ne 0 ] && ok || fail "the partner sees another customer"
+[ "$(field P CD budget)" != "900000.00" ] && ok || fail "the partner reads a budget"
+
+[ "$FAILS" -eq 0 ] || exit 1
+echo "ok: $CHECKS checks"
