@@ -111,6 +111,20 @@ int dbk_store_passwd(struct dbk_store *s, const char *newpass, size_t newlen,
  * (malloc'd, caller frees) and the member name (borrowed until close). */
 char *dbk_store_identity(const struct dbk_store *s);
 const char *dbk_store_member(const struct dbk_store *s);
+
+/*
+ * Rollback (RELIABILITY R13).  When an imported bundle shows that a
+ * teammate holds a bundle of this store's with a higher sequence number
+ * than this store ever made, the store was put back to an older copy:
+ * dbk_store_rollback returns that sequence number (0 when all is well)
+ * and every write except imports is refused (DBK_EINTEGRITY) until the
+ * user accepts it.  Accepting moves the bundle sequence past what the
+ * teammate saw, so the next bundle cannot be taken for an equivocation.
+ * *seq (may be NULL) receives the sequence number accepted (0: none).
+ */
+uint64_t dbk_store_rollback(const struct dbk_store *s);
+int dbk_store_accept_rollback(struct dbk_store *s, uint64_t *seq,
+    struct dbk_error *err) __attribute__((warn_unused_result));
 const char *dbk_store_currency(const struct dbk_store *s);
 int dbk_store_minor_digits(const struct dbk_store *s);
 /* Does this member hold the restricted key (can read sensitive fields)? */

@@ -51,6 +51,10 @@ struct dbk_import_report {
 	char team[256];            /* its name, when joined */
 	int key_received;          /* a restricted key it lacked arrived */
 	size_t roster_changes;     /* members the manager's roster changed */
+	/* W_ROLLBACK: the sender holds this store's bundle of this sequence
+	 * number, which the store never made (see dbk_store_rollback); 0
+	 * when all is well. */
+	uint64_t rollback;
 };
 
 /*

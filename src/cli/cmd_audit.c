@@ -221,9 +221,32 @@ exec_doctor(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	size_t n = 0;
 	int rc;
 
-	(void)e; (void)npos; (void)pos; (void)ov;
+	(void)npos; (void)pos;
 	if ((rc = dbk_store_check(c->store, doctor_cb, NULL, &n, &c->err)) != 0)
 		return cli_fail(c, rc);
+	if (opt_has(e, ov, "accept-rollback")) {
+		uint64_t seq;
+		if (n > 0)
+			return cli_error(6, "the store check found %zu problem%s: "
+			    "the rollback is not accepted", n, n == 1 ? "" : "s");
+		if ((rc = dbk_store_accept_rollback(c->store, &seq,
+		    &c->err)) != 0)
+			return cli_fail(c, rc);
+		if (seq == 0)
+			printf("no rollback to accept: the store is as new as "
+			    "every teammate has seen it\n");
+		else
+			printf("rollback accepted: changes are allowed again; the "
+			    "next bundle is numbered after %" PRIu64 ", the last "
+			    "one a teammate holds\n", seq);
+		return 0;
+	}
+	if (dbk_store_rollback(c->store) != 0)
+		fprintf(stderr, "dealbook: warning (W_ROLLBACK): a teammate holds "
+		    "bundle %" PRIu64 " of this store, which it never made: it "
+		    "was put back to an older copy; changes are refused until "
+		    "'dealbook doctor --accept-rollback'\n",
+		    dbk_store_rollback(c->store));
 	if (n > 0)
 		return cli_error(6, "the store check found %zu problem%s", n,
 		    n == 1 ? "" : "s");
@@ -237,8 +260,14 @@ exec_doctor(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	return 0;
 }
 
+static const struct opt doctor_opts[] = {
+	{ "accept-rollback", NULL, 0, "after a W_ROLLBACK warning: accept that "
+	    "the store was put back to an older copy, and allow changes again" },
+	{ NULL, NULL, 0, NULL }
+};
+
 const struct cmd_entry cmd_doctor = {
-	"doctor", NULL, "", 0, 0, NULL, CMD_STORE,
+	"doctor", NULL, "", 0, 0, doctor_opts, CMD_STORE,
 	"decrypt everything, check indexes and the audit trail (exit 6 on a problem)",
 	"dealbook doctor",
 	exec_doctor

@@ -138,6 +138,10 @@ exec_import(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 			cJSON_AddBoolToObject(o, "key_received", r.key_received);
 			snprintf(num[0], sizeof num[0], "%zu", r.roster_changes);
 			cJSON_AddStringToObject(o, "roster_changes", num[0]);
+			if (r.rollback != 0) {
+				snprintf(num[1], sizeof num[1], "%" PRIu64, r.rollback);
+				cJSON_AddStringToObject(o, "rollback", num[1]);
+			}
 			if ((txt = cJSON_PrintUnformatted(o)) != NULL)
 				puts(txt);
 			cJSON_free(txt);
@@ -158,6 +162,15 @@ exec_import(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 				printf("%s: the team's restricted key %s\n", pos[i],
 				    dry ? "would arrive" : "arrived: sensitive "
 				    "fields now open here");
+			if (r.rollback != 0 && !dry)
+				fprintf(stderr, "dealbook: warning (W_ROLLBACK): %s "
+				    "holds bundle %" PRIu64 " of this store, which "
+				    "it never made: the store was put back to an "
+				    "older copy (a backup or snapshot), and what "
+				    "was entered after that copy is here only if a "
+				    "teammate sends it back; changes are refused "
+				    "until 'dealbook doctor --accept-rollback'\n",
+				    r.sender, r.rollback);
 			if (r.roster_changes > 0)
 				printf("%s: the manager's roster %s %zu member%s\n",
 				    pos[i], dry ? "would change" : "changed",

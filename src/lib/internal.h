@@ -116,6 +116,11 @@ struct dbk_store {
 	int dbs_added;              /* databases newer than the store: made */
 	unsigned warnings;          /* DBK_W_* found at open */
 	int restricted_access;      /* holds the current restricted secret */
+	/* A peer has seen a bundle of ours with this sequence number, which
+	 * this store never made: it was put back to an older copy (R13).
+	 * Writes are refused until the user accepts it; 0 = none. */
+	uint64_t rollback_seq;
+	int gate_open;              /* writes allowed despite rollback_seq */
 	dbk_progress_fn progress;
 	void *progress_ctx;
 };

@@ -1082,6 +1082,17 @@ open_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	memcpy(s->replica, ident + 96, DBKI_REPLICA_LEN);
 	dbki_free_plain(ident, n);
 	{
+		uint8_t *rb = NULL;
+		size_t rn = 0;
+		rc = dbki_get(t, DBI_META, "rollback", 8, &rb, &rn, err);
+		if (rc == 0 && rn == 8)
+			s->rollback_seq = dbki_rd_be64(rb);
+		dbki_free_plain(rb, rn);
+		if (rc != 0 && rc != DBK_ENOTFOUND)
+			return rc;
+		dbk_error_clear(err);
+	}
+	{
 		uint8_t *done = NULL;
 		size_t dn = 0;
 		rc = dbki_get(t, DBI_META, FACTS_DONE, strlen(FACTS_DONE), &done,
@@ -1224,9 +1235,13 @@ dbki_store_open(const char *path, const char *pass, size_t passlen,
 	}
 	s->guarded = 1;
 	dbki_keys_close(s);
+	s->gate_open = 1;	/* an index, not a change of the records */
 	if (s->fact_rebuild &&
-	    (rc = dbk_store_write(s, fact_rebuild_txn, NULL, err)) != 0)
+	    (rc = dbk_store_write(s, fact_rebuild_txn, NULL, err)) != 0) {
+		s->gate_open = 0;
 		goto out;
+	}
+	s->gate_open = 0;
 	s->fact_rebuild = 0;
 	if (remote_fs(s->path))
 		s->warnings |= DBK_W_REMOTE_FS;
@@ -1441,4 +1456,65 @@ dbk_store_kdf_name(const struct dbk_store *s)
 		if (kdf_levels[i].ops == s->kdf_ops && kdf_levels[i].mem == s->kdf_mem)
 			return kdf_levels[i].name;
 	return "custom";
+}
+
+/* ---- rollback (R13) ---- */
+
+static int
+accept_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	uint64_t *seq = vctx;
+	uint8_t *cur = NULL, b[8];
+	size_t n = 0;
+	uint64_t mine = 0;
+	int rc = dbki_get(t, DBI_META, "bseq", 4, &cur, &n, err);
+
+	if (rc == 0 && n == 8)
+		mine = dbki_rd_le64(cur);
+	dbki_free_plain(cur, n);
+	if (rc != 0 && rc != DBK_ENOTFOUND)
+		return rc;
+	dbk_error_clear(err);
+	/* The next bundle gets a number no teammate has seen from us, so
+	 * it cannot be taken for an equivocation. */
+	if (*seq > mine) {
+		dbki_le64(b, *seq);
+		if ((rc = dbki_put(t, DBI_META, "bseq", 4, b, 8, 0, err)) != 0)
+			return rc;
+	}
+	if ((rc = dbki_del(t, DBI_META, "rollback", 8, err)) != 0 &&
+	    rc != DBK_ENOTFOUND)
+		return rc;
+	dbk_error_clear(err);
+	/* Teammates believe this store holds what it lost: its bundles ask
+	 * them to send everything again, from the next one on (sync.c). */
+	dbki_be64(b, (*seq > mine ? *seq : mine) + 1);
+	if ((rc = dbki_put(t, DBI_META, "resync", 6, b, 8, 0, err)) != 0)
+		return rc;
+	return dbki_audit_append(t, "rollback-accept", 0, NULL, NULL, 0, err);
+}
+
+int
+dbk_store_accept_rollback(struct dbk_store *s, uint64_t *seq,
+    struct dbk_error *err)
+{
+	uint64_t at = s->rollback_seq;
+	int rc;
+
+	if (seq != NULL)
+		*seq = at;
+	if (at == 0)
+		return 0;
+	s->gate_open = 1;
+	rc = dbk_store_write(s, accept_txn, &at, err);
+	s->gate_open = 0;
+	if (rc == 0)
+		s->rollback_seq = 0;
+	return rc;
+}
+
+uint64_t
+dbk_store_rollback(const struct dbk_store *s)
+{
+	return s->rollback_seq;
 }

@@ -274,6 +274,170 @@ selected(struct dbk_txn *t, const struct export_ctx *x, enum dbk_type type,
 	return in;
 }
 
+/* meta "bmax:" || sender Ed25519 key: the highest sequence number of
+ * theirs imported here (R13). */
+static int
+bmax_get(struct dbk_txn *t, const uint8_t ed[32], uint64_t *seq,
+    struct dbk_error *err)
+{
+	uint8_t k[5 + 32], *v = NULL;
+	size_t n = 0;
+	int rc;
+
+	memcpy(k, "bmax:", 5);
+	memcpy(k + 5, ed, 32);
+	*seq = 0;
+	rc = dbki_get(t, DBI_META, k, sizeof k, &v, &n, err);
+	if (rc == 0 && n == 8)
+		*seq = dbki_rd_be64(v);
+	dbki_free_plain(v, n);
+	if (rc == DBK_ENOTFOUND) {
+		dbk_error_clear(err);
+		rc = 0;
+	}
+	return rc;
+}
+
+/* ["<recipient Ed25519 key hex>","<highest seq of theirs held>"] */
+static int
+ack_add(struct dbk_txn *t, cJSON *acks, const uint8_t ed[32],
+    struct dbk_error *err)
+{
+	cJSON *arr = cJSON_GetObjectItemCaseSensitive(acks, "acks"), *e;
+	char hex[65], num[24];
+	uint64_t seq;
+	int rc;
+
+	if ((rc = bmax_get(t, ed, &seq, err)) != 0 || seq == 0)
+		return rc;
+	dbki_hex(hex, ed, 32);
+	snprintf(num, sizeof num, "%" PRIu64, seq);
+	if ((e = cJSON_CreateArray()) == NULL || !cJSON_AddItemToArray(arr, e) ||
+	    !cJSON_AddItemToArray(e, cJSON_CreateString(hex)) ||
+	    !cJSON_AddItemToArray(e, cJSON_CreateString(num)))
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* An acks item: does the sender hold a bundle of mine I never made? */
+static int
+acks_check(struct dbk_txn *t, const cJSON *o, uint64_t *seen,
+    uint64_t *acked, int *resync, struct dbk_error *err)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, "acks");
+	const cJSON *rs = cJSON_GetObjectItemCaseSensitive(o, "resync");
+	const cJSON *e;
+	char me[65];
+	uint8_t *cur = NULL;
+	size_t n = 0;
+	uint64_t mine = 0;
+	int rc;
+
+	if (!cJSON_IsArray(arr) || cJSON_GetArraySize(arr) > 256)
+		return dbki_error_set(err, DBK_EFORMAT, "the bundle is refused "
+		    "(E_FORMAT): its acks item is malformed");
+	dbki_hex(me, t->s->ed_pk, 32);
+	rc = dbki_get(t, DBI_META, "bseq", 4, &cur, &n, err);
+	if (rc == 0 && n == 8)
+		mine = dbki_rd_le64(cur);
+	dbki_free_plain(cur, n);
+	if (rc != 0 && rc != DBK_ENOTFOUND)
+		return rc;
+	dbk_error_clear(err);
+	cJSON_ArrayForEach(e, arr) {
+		const cJSON *k = cJSON_GetArrayItem(e, 0);
+		const cJSON *v = cJSON_GetArrayItem(e, 1);
+		int64_t sq;
+		if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != 2 ||
+		    !cJSON_IsString(k) || !cJSON_IsString(v) ||
+		    dbk_parse_int(v->valuestring, 1, INT64_MAX, &sq) != 0)
+			return dbki_error_set(err, DBK_EFORMAT, "the bundle is "
+			    "refused (E_FORMAT): its acks item is malformed");
+		if (strcmp(k->valuestring, me) == 0) {
+			*acked = (uint64_t)sq;
+			if ((uint64_t)sq > mine)
+				*seen = (uint64_t)sq;
+		}
+	}
+	if (rs != NULL && !cJSON_IsString(rs))
+		return dbki_error_set(err, DBK_EFORMAT, "the bundle is refused "
+		    "(E_FORMAT): its acks item is malformed");
+	*resync = rs != NULL;
+	return 0;
+}
+
+/* meta "resync": after a rollback was accepted, the sequence number of
+ * our first bundle that asks teammates to resend everything; it is
+ * asked until every member on the roster has answered with a bundle
+ * made after seeing it ("rsok:" || their key). */
+static int
+resync_get(struct dbk_txn *t, uint64_t *from, struct dbk_error *err)
+{
+	uint8_t *v = NULL;
+	size_t n = 0;
+	int rc = dbki_get(t, DBI_META, "resync", 6, &v, &n, err);
+
+	*from = rc == 0 && n == 8 ? dbki_rd_be64(v) : 0;
+	dbki_free_plain(v, n);
+	if (rc == DBK_ENOTFOUND) {
+		dbk_error_clear(err);
+		rc = 0;
+	}
+	return rc;
+}
+
+struct resync_walk {
+	struct dbk_txn *t;
+	uint64_t from;
+	int missing;
+	struct dbk_error *err;
+};
+
+static int
+resync_cb(const struct dbk_member *m, void *vctx)
+{
+	struct resync_walk *w = vctx;
+	uint8_t k[5 + 32], *v = NULL, ed[32];
+	size_t n = 0;
+	int rc;
+
+	if (m->removed_at != 0 ||
+	    dbk_identity_parse(m->identity, ed, NULL, NULL) != 0)
+		return 0;
+	memcpy(k, "rsok:", 5);
+	memcpy(k + 5, ed, 32);
+	rc = dbki_get(w->t, DBI_META, k, sizeof k, &v, &n, w->err);
+	if (rc == 0 && (n != 8 || dbki_rd_be64(v) != w->from))
+		w->missing = 1;
+	dbki_free_plain(v, n);
+	if (rc == DBK_ENOTFOUND) {
+		dbk_error_clear(w->err);
+		w->missing = 1;
+		rc = 0;
+	}
+	return rc;
+}
+
+static int
+resync_done(struct dbk_txn *t, const uint8_t ed[32], uint64_t acked,
+    struct dbk_error *err)
+{
+	struct resync_walk w = { t, 0, 0, err };
+	uint8_t k[5 + 32], v[8];
+	int rc;
+
+	if ((rc = resync_get(t, &w.from, err)) != 0 || w.from == 0 ||
+	    acked < w.from)
+		return rc;
+	memcpy(k, "rsok:", 5);
+	memcpy(k + 5, ed, 32);
+	dbki_be64(v, w.from);
+	if ((rc = dbki_put(t, DBI_META, k, sizeof k, v, 8, 0, err)) != 0 ||
+	    (rc = dbk_member_walk(t, resync_cb, &w, err)) != 0)
+		return rc;
+	return w.missing ? 0 : dbki_del(t, DBI_META, "resync", 6, err);
+}
+
 static int
 export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
@@ -283,6 +447,7 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	struct dbki_buf plain;
 	uint8_t (*rcpt)[32] = NULL, *cur = NULL, seqb[8];
 	struct dbki_team_rcpt *trc = NULL;
+	cJSON *acks = cJSON_CreateObject();
 	size_t curn = 0;
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
@@ -292,8 +457,14 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	int rc, mrc, all = 0;
 
 	dbki_buf_init(&plain, (size_t)1 << 30);
-	if ((rc = dbk_roster_verify(t, NULL, err)) != 0)
+	if (acks == NULL || cJSON_AddArrayToObject(acks, "acks") == NULL) {
+		cJSON_Delete(acks);
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	}
+	if ((rc = dbk_roster_verify(t, NULL, err)) != 0) {
+		cJSON_Delete(acks);
 		return rc;
+	}
 	if (x->customers != NULL && x->sel == NULL &&
 	    (rc = select_customers(t, x, err)) != 0)
 		return rc;
@@ -317,6 +488,8 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 			goto out;
 		}
 		memcpy(rcpt[i], f.x, 32);
+		if ((rc = ack_add(t, acks, f.ed, err)) != 0)
+			goto out;
 		trc[i].x = rcpt[i];
 		/* A partner's bundle carries only their customers: never
 		 * the key, whatever the roster says. */
@@ -371,6 +544,27 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	if (x->customers == NULL &&
 	    (rc = dbki_team_export(t, trc, x->nto, &plain, err)) != 0)
 		goto out;
+	/* What I hold of each recipient's bundles: a recipient whose
+	 * store was put back to an older copy learns it from this (R13). */
+	{
+		uint64_t from;
+		char *a, num[24];
+		if ((rc = resync_get(t, &from, err)) != 0)
+			goto out;
+		snprintf(num, sizeof num, "%" PRIu64, from);
+		if (from != 0 &&
+		    cJSON_AddStringToObject(acks, "resync", num) == NULL) {
+			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+			goto out;
+		}
+		a = cJSON_PrintUnformatted(acks);
+		if (a == NULL) {
+			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+			goto out;
+		}
+		item(&plain, a, strlen(a));
+		cJSON_free(a);
+	}
 	if ((mrc = mdb_cursor_open(t->t, s->dbi[DBI_REC], &c)) != 0) {
 		rc = dbki_error_lmdb(err, mrc, "opening a cursor");
 		goto out;
@@ -488,6 +682,7 @@ out:
 	free(ident);
 	free(rcpt);
 	free(trc);
+	cJSON_Delete(acks);
 	for (size_t i = 0; theirs != NULL && i < x->nto; i++)
 		free(theirs[i].e);
 	free(theirs);
@@ -596,6 +791,9 @@ struct import_ctx {
 	struct dbk_import_report *rep;
 	/* An equivocation: the two bundle ids, for the audit trail. */
 	int equivocation;
+	uint64_t rollback;	/* the sender holds our bundle of this seq */
+	int peer_resync;	/* the sender was put back: resend it all */
+	uint64_t acked_mine;	/* our highest bundle the sender holds */
 	char ids[2][33];
 };
 
@@ -764,6 +962,12 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 				goto out;
 			if (handled)
 				continue;
+			if (cJSON_GetObjectItemCaseSensitive(o, "acks") != NULL) {
+				if ((rc = acks_check(t, o, &x->rollback,
+				    &x->acked_mine, &x->peer_resync, err)) != 0)
+					goto out;
+				continue;
+			}
 		}
 		tn = jstr(o, "t");
 		idt = jstr(o, "id");
@@ -809,6 +1013,30 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		    err)) != 0)
 			goto out;
 	}
+	{
+		uint64_t had;
+		uint8_t k[5 + 32], sq[8];
+		if ((rc = bmax_get(t, info.ed_pk, &had, err)) != 0)
+			goto out;
+		memcpy(k, "bmax:", 5);
+		memcpy(k + 5, info.ed_pk, 32);
+		dbki_be64(sq, info.seq);
+		if (info.seq > had && (rc = dbki_put(t, DBI_META, k, sizeof k,
+		    sq, 8, 0, err)) != 0)
+			goto out;
+	}
+	if (x->rollback > s->rollback_seq) {
+		uint8_t sq[8];
+		dbki_be64(sq, x->rollback);
+		if ((rc = dbki_put(t, DBI_META, "rollback", 8, sq, 8, 0,
+		    err)) != 0 ||
+		    (rc = dbki_audit_append(t, "rollback-seen", 0, NULL, NULL, 0,
+		    err)) != 0)
+			goto out;
+	} else {
+		x->rollback = 0;
+	}
+	x->rep->rollback = x->rollback;
 	x->rep->joined = ti.joined;
 	if (ti.joined && s->team != NULL)
 		snprintf(x->rep->team, sizeof x->rep->team, "%s", s->team);
@@ -824,6 +1052,21 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		    info.vec : (const uint8_t *)"", info.nvec * 16, 0, err)) != 0)
 			goto out;
 	}
+	if (x->peer_resync) {
+		/* The sender was put back to an older copy: what its vector
+		 * says it holds is not to be trusted, so the next export to
+		 * it sends everything. */
+		uint8_t vk[35];
+		memcpy(vk, "vv:", 3);
+		memcpy(vk + 3, info.ed_pk, 32);
+		if ((rc = dbki_del(t, DBI_META, vk, sizeof vk, err)) != 0 &&
+		    rc != DBK_ENOTFOUND)
+			goto out;
+		dbk_error_clear(err);
+	}
+	if (x->acked_mine != 0 && (rc = resync_done(t, info.ed_pk,
+	    x->acked_mine, err)) != 0)
+		goto out;
 	if ((rc = dbki_put(t, DBI_META, rk, sizeof rk, info.id, 16, 0,
 	    err)) != 0 ||
 	    (rc = dbki_audit_append(t, "import-bundle", 0, NULL, NULL, 0,
@@ -899,15 +1142,25 @@ dbk_import(struct dbk_store *s, const char *path, int dry_run,
 	x.trust = trust_identity;
 	x.rep = report;
 	x.equivocation = 0;
+	x.rollback = 0;
+	x.peer_resync = 0;
+	x.acked_mine = 0;
+	/* Imports go on after a rollback: they bring what teammates hold. */
+	s->gate_open = 1;
 	rc = dbk_store_write(s, import_txn, &x, err);
+	s->gate_open = 0;
+	if (rc == 0 && !dry_run && x.rollback > s->rollback_seq)
+		s->rollback_seq = x.rollback;
 	if (rc == 1 && dry_run)
 		rc = 0;
 	/* Two bundles under one (sender, sequence): both ids go to the
 	 * audit trail, in a transaction of their own (R14). */
 	if (x.equivocation && !dry_run) {
 		struct dbk_error aerr = { 0 };
+		s->gate_open = 1;
 		if (dbk_store_write(s, equivocation_txn, &x, &aerr) != 0)
 			dbk_error_clear(&aerr);	/* the refusal stands either way */
+		s->gate_open = 0;
 	}
 	free(b);
 	return rc;

@@ -275,11 +275,14 @@ apply_team(struct dbk_txn *t, struct dbki_team_in *ti, const cJSON *tm,
 		return dbki_error_set(err, DBK_EINTEGRITY, "the bundle is "
 		    "refused: it comes from team '%s', and this store belongs "
 		    "to team '%s'", name, s->team);
+	/* New epochs only from a manager: a public half planted by anyone
+	 * else would have members seal their budgets to a key its planter
+	 * holds. */
+	if (!ti->manager)
+		return 0;
 	if (s->team == NULL) {
-		/* Joining: only from the team's manager (or the sender
-		 * trusted to be it). */
-		if (!ti->manager)
-			return 0;
+		/* Joining: from the team's manager, or the sender trusted to
+		 * be it. */
 		if ((rc = dbki_team_config(t, name, "member", err)) != 0)
 			return rc;
 		ti->joined = 1;

@@ -4,6 +4,7 @@
  * pages opened only for the length of a transaction, and the retry with a
  * grown map after MDB_MAP_FULL.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -217,6 +218,14 @@ dbk_txn_begin(struct dbk_store *s, int write, struct dbk_txn **out,
 
 	if (t == NULL)
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	if (write && s->rollback_seq != 0 && !s->gate_open) {
+		free(t);
+		return dbki_error_set(err, DBK_EINTEGRITY, "this store is older "
+		    "than a copy a teammate has seen (they hold its bundle %"
+		    PRIu64 "): it was put back from a backup or snapshot, so "
+		    "changes are refused until you check and run 'dealbook "
+		    "doctor --accept-rollback'", s->rollback_seq);
+	}
 	t->s = s;
 	t->write = write;
 	mrc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->t);

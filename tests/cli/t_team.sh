@@ -138,6 +138,39 @@ refuse 4 A export --to 张强 -o "$T/a2.bundle"
 err_has "was removed"
 for s in L A B; do must "$s" doctor; done
 
+# Rollback (R13): A is put back to a snapshot after the lead has seen a
+# newer bundle of hers; the lead's next bundle says so, and A refuses
+# changes until she accepts it; her next bundle is not an equivocation.
+cp -a "$T/A" "$T/A.snap"
+must A customer add 戊商貿 --code CE
+must A export --to 王伟 -o "$T/a3.bundle"
+must L import "$T/a3.bundle"
+rm -rf "$T/A" && mv "$T/A.snap" "$T/A"
+must L export --to 李娜 -o "$T/l5.bundle"
+must A import "$T/l5.bundle"
+err_has "W_ROLLBACK"
+err_has "bundle 2 of this store"
+run A customer show CE                    # lost with the snapshot
+[ "$RC" -eq 4 ] && ok || fail "CE before the round trip: $RC"
+refuse 6 A customer add 己 --code CF
+err_has "doctor --accept-rollback"
+run A doctor
+err_has "W_ROLLBACK"
+must A doctor --accept-rollback
+has "rollback accepted"
+must A customer add 己 --code CF
+must A export --to 王伟 -o "$T/a4.bundle"
+must L import "$T/a4.bundle"
+has "bundle 3 from 李娜"
+# A's bundle carried her true (older) vector: the lead sends back what
+# she lost.
+must L export --to 李娜 -o "$T/l6.bundle"
+must A import "$T/l6.bundle"
+must A customer show CE
+has "戊商貿"
+must A doctor --accept-rollback
+has "no rollback to accept"
+
 # A partner gets only their customers, never the key.
 must L customer edit CD --owner 渠道
 must L export --to 渠道 --customers owner=渠道 -o "$T/p1.bundle"
