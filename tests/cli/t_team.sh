@@ -92,6 +92,17 @@ must B export --to 王伟 -o "$T/b1.bundle"
 must L import "$T/b1.bundle"
 [ "$(field L CB budget)" = "300000.00" ] && ok || fail "the lead reads B's deposit: $(field L CB budget)"
 
+# A member added later reads the next bundle, not an earlier one.
+must N init --member N-member --kdf "$KDF"
+must N whoami; IN=${OUT%% *}
+must L member add 新人 "$IN"
+refuse 3 N import --trust "$IL" "$T/l1.bundle"
+must L export --to 新人 -o "$T/n1.bundle"
+must N import --trust "$IL" "$T/n1.bundle"
+has "joined this store to team '華東銷售'"
+must N customer show CL
+has "丙公司"
+
 # A member who claims to be a manager in her own store: her keys and
 # roster are refused by the lead, who knows her as a member.
 cp -a "$T/A" "$T/A2"
