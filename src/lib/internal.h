@@ -65,6 +65,13 @@ long dbki_b64_decode(uint8_t *out, size_t cap, const char *in, size_t inlen);
 void dbki_hex(char *out, const uint8_t *in, size_t len); /* out: 2*len+1 */
 int dbki_unhex(uint8_t *out, size_t len, const char *in); /* 0 or -1 */
 
+/* Named crash sites for the kill tests (R3): test builds only. */
+#ifdef DBK_TESTING
+void dbki_test_kill(const char *site);
+#else
+#define dbki_test_kill(site) ((void)0)
+#endif
+
 /* ---- the store (store.c) ---- */
 enum dbki_db {
 	DBI_META = 0, DBI_REC, DBI_CHILD, DBI_IDS, DBI_CODES, DBI_HIST,

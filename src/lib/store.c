@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -66,6 +67,18 @@ dbk_is_test_build(void)
 	return 0;
 #endif
 }
+
+#ifdef DBK_TESTING
+/* Crash tests (R3): die here when DEALBOOK_TEST_KILL_AT names the site. */
+void
+dbki_test_kill(const char *site)
+{
+	const char *at = getenv("DEALBOOK_TEST_KILL_AT");
+
+	if (at != NULL && strcmp(at, site) == 0)
+		raise(SIGKILL);
+}
+#endif
 
 /* cJSON carries decrypted record text: wipe every block it frees (R21). */
 static void *

@@ -889,6 +889,7 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		goto out;
 	dbk_error_clear(err);
 	dbki_hex(idhex, info.id, 16);
+	dbki_test_kill("after-verify");
 	/* A bundle of another team is no business of this store. */
 	if (s->team != NULL && !sodium_is_zero(info.team, 16) &&
 	    memcmp(info.team, s->team_id, 16) != 0) {
@@ -985,6 +986,8 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		}
 		if ((++merged & 0xff) == 0)
 			dbki_progress(s, "import", off, plen);
+		if (merged == 100)
+			dbki_test_kill("mid-apply");
 		rc = dbki_record_merge(t, type, &id, state, strlen(state), &mc, err);
 		cJSON_free(state);
 		if (rc == DBK_EINTEGRITY || rc == DBK_EINVAL || rc == DBK_EFORMAT) {
@@ -1067,6 +1070,7 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	if (x->acked_mine != 0 && (rc = resync_done(t, info.ed_pk,
 	    x->acked_mine, err)) != 0)
 		goto out;
+	dbki_test_kill("before-audit-append");
 	if ((rc = dbki_put(t, DBI_META, rk, sizeof rk, info.id, 16, 0,
 	    err)) != 0 ||
 	    (rc = dbki_audit_append(t, "import-bundle", 0, NULL, NULL, 0,

@@ -38,6 +38,30 @@ run "$T/full" --format csv customer list --all
 want=$(printf '%s\n' "$OUT" | wc -l)
 [ "$want" -gt 300 ] && ok || fail "only $want lines after a full import"
 
+# The named sites (test builds): killed after the bundle is verified, in
+# the middle of the merge, and just before the audit entry; each time the
+# store is as before, doctor passes and a new import completes.
+if [ "${DBK_TEST_BUILD:-0}" = 1 ]; then
+	for site in after-verify mid-apply before-audit-append; do
+		rm -rf "$T/rcv"
+		cp -r "$T/rcv0" "$T/rcv"
+		DEALBOOK_TEST_KILL_AT=$site "$DBK" --store "$T/rcv" \
+		    --passphrase-file "$PF" import "$T/b.bundle" >/dev/null 2>&1
+		rc=$?
+		[ "$rc" -eq 137 ] && ok || fail "$site: exit $rc, not killed"
+		run "$T/rcv" doctor
+		[ "$RC" -eq 0 ] && ok || fail "$site: doctor: $OUT $ERR"
+		run "$T/rcv" --format csv customer list --all
+		n=$(printf '%s\n' "$OUT" | grep -c . || true)
+		[ "$n" -le 1 ] && ok || fail "$site: $n lines landed"
+		run "$T/rcv" import "$T/b.bundle"
+		[ "$RC" -eq 0 ] && ok || fail "$site: re-import: $ERR"
+		run "$T/rcv" --format csv customer list --all
+		n=$(printf '%s\n' "$OUT" | wc -l)
+		[ "$n" -eq "$want" ] && ok || fail "$site: $n lines after re-import"
+	done
+fi
+
 befores=0 afters=0
 for k in $(seq 1 "$KILLS"); do
 	rm -rf "$T/rcv"
