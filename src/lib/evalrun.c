@@ -25,6 +25,7 @@
 #include "internal.h"
 #include "record_int.h"
 #include "dealbook/evalrun.h"
+#include "dealbook/roster.h"
 
 #define IN_HASH 8
 #define IN_ENTRY (1 + 16 + IN_HASH)
@@ -589,6 +590,21 @@ run_from_record(const struct dbk_record *r, struct dbk_evalrun *run)
 	return run->period != NULL && run->by != NULL ? 0 : -1;
 }
 
+struct signer_find {
+	const char *identity;
+	int found;
+};
+
+static int
+signer_cb(const struct dbk_member *m, void *vctx)
+{
+	struct signer_find *f = vctx;
+
+	if (strcmp(m->identity, f->identity) == 0)
+		f->found = 1;
+	return 0;
+}
+
 /*
  * The run's signature over its record, and its blobs against the hashes
  * the record carries: 0, or DBK_EINTEGRITY naming the run.  *results and
@@ -620,18 +636,35 @@ check_run(struct dbk_txn *t, const struct dbk_record *r, uint8_t **results,
 		    "made, or it is not the run it says it is", hex);
 		goto out;
 	}
-	/* Until the team roster (sync) names other members' keys, a run
-	 * verifies only under this store's own identity. */
+	/* The signer must be this store or a member of its (verified)
+	 * roster: a run from a bundle verifies under its maker's key. */
 	{
 		char *mine = dbk_store_identity(t->s);
+		struct signer_find f = { run.signer, 0 };
 		int same = mine != NULL && strcmp(mine, run.signer) == 0;
 		free(mine);
-		if (!same) {
+		if (!same && (rc = dbk_roster_verify(t, NULL, err)) != 0)
+			goto out;
+		if (!same && (rc = dbk_member_walk(t, signer_cb, &f, err)) != 0)
+			goto out;
+		if (!same && !f.found) {
 			rc = dbki_error_set(err, DBK_EINTEGRITY, "evaluation run "
 			    "%.8s is signed by an identity this store does not "
 			    "know", hex);
 			goto out;
 		}
+	}
+	if (dbki_blob_get(t, r->id.b, TAG_RESULTS, &rb, &rn, NULL) ==
+	    DBK_ENOTFOUND) {
+		rc = dbki_error_set(err, DBK_ENOKEY, "evaluation run %.8s was "
+		    "made on another store and its results did not come with "
+		    "it (they travel sealed under the team's restricted key, "
+		    "which this store does not hold)", hex);
+		goto out;
+	}
+	if (rb != NULL) {
+		dbki_free_plain(rb, rn + 1);
+		rb = NULL;
 	}
 	if (dbki_blob_get(t, r->id.b, TAG_RESULTS, &rb, &rn, NULL) != 0 ||
 	    dbki_blob_get(t, r->id.b, TAG_INPUTS, &ib, &in, NULL) != 0 ||
@@ -975,4 +1008,141 @@ dbk_evalrun_check_free(struct dbk_evalrun_check *c)
 		free(c->results_changed[i]);
 		c->inputs_changed[i] = c->results_changed[i] = NULL;
 	}
+}
+
+/* ---- runs in bundles ---- */
+
+/*
+ * A run's blobs as bundle items, after its record (docs/BUNDLE.md):
+ * {"blob":"<base64url>","id":"<hex>","tag":"i"} for the input hashes, and
+ * for the results, which may hold amounts, {"blob":"R1.…","id":…,"tag":"r"}
+ * sealed under the team's restricted key (AD: run id, "results") -- only
+ * from a store in a team; elsewhere the results stay home.
+ */
+int
+dbki_evalrun_export_blobs(struct dbk_txn *t, const struct dbk_id *id,
+    struct dbki_buf *b, struct dbk_error *err)
+{
+	static const uint8_t tags[] = { TAG_INPUTS, TAG_RESULTS };
+	char hex[DBK_ID_HEX];
+	int rc = 0;
+
+	dbk_id_format(id, hex);
+	for (size_t i = 0; i < sizeof tags && rc == 0; i++) {
+		uint8_t *p = NULL;
+		size_t n = 0;
+		char *enc = NULL, *txt = NULL, tg[2] = { (char)tags[i], 0 };
+		cJSON *o;
+		if (tags[i] == TAG_RESULTS && t->s->team == NULL)
+			continue;
+		rc = dbki_blob_get(t, id->b, tags[i], &p, &n, err);
+		if (rc == DBK_ENOTFOUND) {
+			dbk_error_clear(err);
+			rc = 0;
+			continue;
+		}
+		if (rc != 0)
+			break;
+		if (tags[i] == TAG_RESULTS)
+			rc = dbki_field_seal(t->s, id->b, "results", (const char *)p,
+			    &enc, err);
+		else if ((enc = dbki_b64_encode(p, n)) == NULL)
+			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		dbki_free_plain(p, n + 1);
+		if (rc != 0)
+			break;
+		if ((o = cJSON_CreateObject()) == NULL ||
+		    cJSON_AddStringToObject(o, "blob", enc) == NULL ||
+		    cJSON_AddStringToObject(o, "id", hex) == NULL ||
+		    cJSON_AddStringToObject(o, "tag", tg) == NULL ||
+		    (txt = cJSON_PrintUnformatted(o)) == NULL) {
+			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		} else {
+			size_t len = strlen(txt);
+			uint8_t lb[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16),
+				(uint8_t)(len >> 8), (uint8_t)len };
+			dbki_buf_add(b, lb, 4);
+			dbki_buf_add(b, txt, len);
+		}
+		cJSON_free(txt);
+		cJSON_Delete(o);
+		free(enc);
+	}
+	return rc;
+}
+
+/*
+ * Take a blob item: kept only when its hash is the one the run record (as
+ * merged in this transaction) signed, so nobody can swap another run's
+ * results.  *taken: 1 kept, 0 left out (the run is unknown, the hash does
+ * not match, or the results need a restricted key this store lacks).
+ */
+int
+dbki_evalrun_import_blob(struct dbk_txn *t, const cJSON *o, int *taken,
+    struct dbk_error *err)
+{
+	const cJSON *jb = cJSON_GetObjectItemCaseSensitive(o, "blob");
+	const cJSON *ji = cJSON_GetObjectItemCaseSensitive(o, "id");
+	const cJSON *jt = cJSON_GetObjectItemCaseSensitive(o, "tag");
+	struct dbk_record *r = NULL;
+	struct dbk_id id;
+	uint8_t *data = NULL;
+	char *plain = NULL, h[65];
+	const char *want;
+	size_t n = 0;
+	long got;
+	int rc;
+
+	*taken = 0;
+	if (!cJSON_IsString(jb) || !cJSON_IsString(ji) || !cJSON_IsString(jt) ||
+	    dbk_id_parse(ji->valuestring, &id) != 0 ||
+	    (strcmp(jt->valuestring, "i") != 0 &&
+	    strcmp(jt->valuestring, "r") != 0))
+		return dbki_error_set(err, DBK_EFORMAT, "the bundle is refused "
+		    "(E_FORMAT): a blob item is malformed");
+	rc = dbki_record_load(t, DBK_T_EVALRUN, &id, &r, err);
+	if (rc == DBK_ENOTFOUND) {
+		dbk_error_clear(err);
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (jt->valuestring[0] == TAG_INPUTS) {
+		n = strlen(jb->valuestring);
+		if ((data = malloc(n + 1)) == NULL) {
+			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+			goto out;
+		}
+		if ((got = dbki_b64_decode(data, n + 1, jb->valuestring, n)) < 0)
+			goto out;
+		n = (size_t)got;
+		want = dbk_record_str(r, "digest");
+	} else {
+		rc = dbki_field_open(t->s, id.b, "results", jb->valuestring,
+		    &plain, err);
+		if (rc == DBK_ENOKEY || rc == DBK_EINTEGRITY) {
+			dbk_error_clear(err);
+			rc = 0;
+			goto out;
+		}
+		if (rc != 0)
+			goto out;
+		data = (uint8_t *)plain;
+		plain = NULL;
+		n = strlen((const char *)data);
+		want = dbk_record_str(r, "results_hash");
+	}
+	hash_hex(data, n, h);
+	if (want == NULL || strcmp(h, want) != 0)
+		goto out;
+	if ((rc = dbki_blob_put(t, id.b, (uint8_t)jt->valuestring[0], data, n,
+	    err)) == 0)
+		*taken = 1;
+out:
+	if (data != NULL) {
+		sodium_memzero(data, n);
+		free(data);
+	}
+	dbk_record_free(r);
+	return rc;
 }

@@ -122,6 +122,14 @@ int dbki_code_release(struct dbk_txn *t, const char *code,
  * removed customers too (dbk_record_foreach is this without them). */
 int dbki_record_walk(struct dbk_txn *t, enum dbk_type type, int all,
     dbk_record_fn fn, void *ctx, struct dbk_error *err) DBK_WUR;
+/* An evaluation run's blobs in a bundle (evalrun.c): appended after its
+ * record by export; taken by import when they hash to what the run
+ * signed (*taken). */
+int dbki_evalrun_export_blobs(struct dbk_txn *t, const struct dbk_id *id,
+    struct dbki_buf *b, struct dbk_error *err) DBK_WUR;
+struct cJSON;
+int dbki_evalrun_import_blob(struct dbk_txn *t, const struct cJSON *o,
+    int *taken, struct dbk_error *err) DBK_WUR;
 /* Seal r's epoch-0 sensitive values again under the current key,
  * versions unchanged (record.c; a store joining its team). */
 int dbki_record_reseal(struct dbk_txn *t, enum dbk_type type,

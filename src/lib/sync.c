@@ -659,6 +659,11 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		free(pre);
 		dbki_buf_free(&shared);
 		x->info->records++;
+		/* A run's results and inputs follow it, so the recipient can
+		 * verify it (docs/BUNDLE.md). */
+		if (kb[0] == DBK_T_EVALRUN &&
+		    (rc = dbki_evalrun_export_blobs(t, &id, &plain, err)) != 0)
+			goto out;
 	}
 	if (plain.oom) {
 		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
@@ -963,6 +968,15 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 				goto out;
 			if (handled)
 				continue;
+			if (cJSON_GetObjectItemCaseSensitive(o, "blob") != NULL) {
+				int taken;
+				if ((rc = dbki_evalrun_import_blob(t, o, &taken,
+				    err)) != 0)
+					goto out;
+				if (!taken)
+					x->rep->rejected++;
+				continue;
+			}
 			if (cJSON_GetObjectItemCaseSensitive(o, "acks") != NULL) {
 				if ((rc = acks_check(t, o, &x->rollback,
 				    &x->acked_mine, &x->peer_resync, err)) != 0)

@@ -193,5 +193,36 @@ run P customer show CA
 [ "$RC" -ne 0 ] && ok || fail "the partner sees another customer"
 [ "$(field P CD budget)" != "900000.00" ] && ok || fail "the partner reads a budget"
 
+# Evaluation runs travel: the manager verifies a salesperson's run under
+# her key, with her results (sealed under the team key); a member without
+# the key is told the results did not come, not that the run is bad.
+must M init --member 經理 --team 華南 --kdf "$KDF"
+for s in S U; do must "$s" init --member "$s-member" --kdf "$KDF"; done
+must M whoami; IM=${OUT%% *}
+must S whoami; IS=${OUT%% *}
+must U whoami; IU=${OUT%% *}
+must M member add 銷售 "$IS" --restricted
+must M member add 助理 "$IU"
+must M export --to 銷售,助理 -o "$T/m1.bundle"
+must S import --trust "$IM" "$T/m1.bundle"
+must U import --trust "$IM" "$T/m1.bundle"
+must S customer add 庚科技 --code CG --budget 20万
+must S log CG --summary '初次拜訪' --channel visit
+must S eval run "$(date -u +%Y)"
+RUN=$(printf '%s' "$OUT" | grep -o '[0-9a-f]\{8\}' | head -1)
+[ ${#RUN} -eq 8 ] && ok || fail "eval run: $OUT"
+must S export --to 經理 -o "$T/s1.bundle"
+must M import "$T/s1.bundle"
+must M eval verify "$RUN"
+has "reproduced"
+# The manager logs a call: the run no longer reproduces there, and says why.
+must M log CG --summary '電話回訪' --channel phone
+refuse 6 M eval verify "$RUN"
+case "$OUT$ERR" in *"is new"*) ok ;; *) fail "verify names no new input: $OUT $ERR" ;; esac
+must M export --to 助理 -o "$T/m2.bundle"
+must U import "$T/m2.bundle"
+refuse 3 U eval verify "$RUN"
+err_has "results did not come"
+
 [ "$FAILS" -eq 0 ] || exit 1
 echo "ok: $CHECKS checks"
