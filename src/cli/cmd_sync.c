@@ -199,6 +199,7 @@ const struct cmd_entry cmd_import = {
 
 struct names {
 	char **v;
+	int *partner;
 	size_t n;
 	int oom;
 };
@@ -208,9 +209,15 @@ name_cb(const struct dbk_member *m, void *vctx)
 {
 	struct names *nm = vctx;
 	char **nv;
+	int *np;
 
 	if (m->removed_at != 0)
 		return 0;
+	if ((np = realloc(nm->partner, (nm->n + 1) * sizeof *np)) == NULL) {
+		nm->oom = 1;
+		return 1;
+	}
+	nm->partner = np;
 	if ((nv = realloc(nm->v, (nm->n + 1) * sizeof *nv)) == NULL ||
 	    (nv[nm->n] = strdup(m->name)) == NULL) {
 		if (nv != NULL)
@@ -219,6 +226,7 @@ name_cb(const struct dbk_member *m, void *vctx)
 		return 1;
 	}
 	nm->v = nv;
+	np[nm->n] = strcmp(m->role, "partner") == 0;
 	nm->n++;
 	return 0;
 }
@@ -261,10 +269,10 @@ exec_sync(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
     struct optv *ov)
 {
 	const char *dir = pos[0];
-	struct names nm = { NULL, 0, 0 };
+	struct names nm = { NULL, NULL, 0, 0 };
 	struct dbk_export_info info;
-	char prefix[18], *tmp = NULL, *final = NULL;
-	size_t imported = 0, already = 0, skipped = 0, pruned = 0;
+	char prefix[18], *tmp = NULL, **written = NULL;
+	size_t imported = 0, already = 0, skipped = 0, pruned = 0, nwritten = 0;
 	DIR *d;
 	struct dirent *de;
 	int rc = 0;
@@ -315,31 +323,86 @@ exec_sync(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	closedir(d);
 	if (rc != 0)
 		return rc;
-	/* 2. My bundle for everyone on the roster, under a name no one
-	 * else's can take; each carries every record, so it replaces my
-	 * earlier ones, which go. */
+	/* 2. My bundles: one for the team, one per partner with only their
+	 * customers (what a channel partner may see), each under a name no
+	 * one else's can take.  Each carries every record it may, so it
+	 * replaces my earlier ones, which go. */
 	if ((rc = dbk_store_read(c->store, names_txn, &nm, &c->err)) != 0)
 		return cli_fail(c, rc);
 	if (nm.oom)
 		return cli_error(1, "out of memory");
-	if (nm.n == 0) {
+	if (nm.n == 0)
 		printf("no one on the roster to send to ('dealbook member add')\n");
-	} else if (asprintf(&tmp, "%s/.%sout.tmp", dir, prefix) < 0) {
+	if (asprintf(&tmp, "%s/.%sout.tmp", dir, prefix) < 0)
 		rc = cli_error(1, "out of memory");
-	} else if ((rc = dbk_export(c->store, (const char *const *)nm.v, nm.n,
-	    NULL, 1, tmp, &info, &c->err)) != 0) {
-		rc = cli_fail(c, rc);
-	} else if (asprintf(&final, "%s/%s%012" PRIu64 ".bundle", dir, prefix,
-	    info.seq) < 0) {
+	if (rc == 0 && nm.n > 0 && (written = calloc(nm.n + 1,
+	    sizeof *written)) == NULL)
 		rc = cli_error(1, "out of memory");
-	} else if (rename(tmp, final) != 0) {
-		rc = cli_error(1, "cannot write '%s': %s", final, strerror(errno));
-	} else if ((d = opendir(dir)) != NULL) {
+	for (size_t g = 0; rc == 0 && g <= nm.n && nm.n > 0; g++) {
+		/* g == 0: the team (everyone but partners); g > 0: partner
+		 * g - 1 alone. */
+		const char **to = calloc(nm.n, sizeof *to);
+		char *filter = NULL, *final = NULL;
+		size_t nto = 0;
+		if (to == NULL) {
+			rc = cli_error(1, "out of memory");
+			break;
+		}
+		if (g == 0) {
+			for (size_t i = 0; i < nm.n; i++)
+				if (!nm.partner[i])
+					to[nto++] = nm.v[i];
+		} else if (nm.partner[g - 1]) {
+			to[nto++] = nm.v[g - 1];
+			if (asprintf(&filter, "owner=%s", nm.v[g - 1]) < 0) {
+				free(to);
+				rc = cli_error(1, "out of memory");
+				break;
+			}
+		}
+		if (nto == 0) {
+			free(to);
+			continue;
+		}
+		if ((rc = dbk_export(c->store, to, nto, filter, 1, tmp, &info,
+		    &c->err)) != 0 && g > 0 && rc == DBK_EINVAL) {
+			/* A partner who owns no customer yet: nothing for them. */
+			printf("nothing for %s yet (no customer of theirs)\n",
+			    nm.v[g - 1]);
+			dbk_error_clear(&c->err);
+			rc = 0;
+		} else if (rc != 0) {
+			rc = cli_fail(c, rc);
+		} else if (asprintf(&final, "%s/%s%012" PRIu64 ".bundle", dir,
+		    prefix, info.seq) < 0) {
+			final = NULL;
+			rc = cli_error(1, "out of memory");
+		} else if (rename(tmp, final) != 0) {
+			rc = cli_error(1, "cannot write '%s': %s", final,
+			    strerror(errno));
+		} else {
+			printf("sent bundle %" PRIu64 " (%zu records) to %s as %s\n",
+			    info.seq, info.records, g == 0 ? "the team" :
+			    nm.v[g - 1], strrchr(final, '/') + 1);
+			written[nwritten++] = strdup(strrchr(final, '/') + 1);
+		}
+		free(final);
+		free(filter);
+		free(to);
+	}
+	/* My older bundles go once the new ones are all in place. */
+	if (rc == 0 && nwritten > 0 && (d = opendir(dir)) != NULL) {
 		while ((de = readdir(d)) != NULL) {
 			char *old = NULL;
+			int mine_now = 0;
 			if (!is_bundle_name(de->d_name) ||
-			    strncmp(de->d_name, prefix, 17) != 0 ||
-			    strcmp(strrchr(final, '/') + 1, de->d_name) == 0)
+			    strncmp(de->d_name, prefix, 17) != 0)
+				continue;
+			for (size_t i = 0; i < nwritten; i++)
+				if (written[i] != NULL &&
+				    strcmp(written[i], de->d_name) == 0)
+					mine_now = 1;
+			if (mine_now)
 				continue;
 			if (asprintf(&old, "%s/%s", dir, de->d_name) >= 0 &&
 			    unlink(old) == 0)
@@ -347,9 +410,6 @@ exec_sync(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 			free(old);
 		}
 		closedir(d);
-		printf("sent bundle %" PRIu64 " (%zu records) to %zu member%s as "
-		    "%s\n", info.seq, info.records, nm.n, nm.n == 1 ? "" : "s",
-		    strrchr(final, '/') + 1);
 	}
 	if (tmp != NULL)
 		(void)unlink(tmp);
@@ -358,17 +418,20 @@ exec_sync(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	    pruned == 1 ? "" : "s");
 	for (size_t i = 0; i < nm.n; i++)
 		free(nm.v[i]);
+	for (size_t i = 0; i < nwritten; i++)
+		free(written[i]);
+	free(written);
 	free(nm.v);
+	free(nm.partner);
 	free(tmp);
-	free(final);
 	return rc;
 }
 
 const struct cmd_entry cmd_sync = {
 	"sync", NULL, "<dir>", 1, 1, NULL, CMD_STORE,
-	"import every bundle in DIR addressed to me, then put my bundle for "
-	"the whole roster there (safe to repeat; DIR can be a Syncthing folder, "
-	"a share or a git checkout)",
+	"import every bundle in DIR addressed to me, then put my bundles there: "
+	"one for the team, one per partner with only their customers (safe to "
+	"repeat; DIR can be a Syncthing folder, a share or a git checkout)",
 	"dealbook sync ~/team-drop",
 	exec_sync
 };

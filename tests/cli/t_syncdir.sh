@@ -86,4 +86,24 @@ must A --format json customer show CB
 case "$OUT" in *金融*) ok ;; *) fail "the whole bundle was not taken: $OUT" ;; esac
 run A sync "$T/nowhere"
 [ "$RC" -eq 4 ] && ok || fail "a missing folder: exit $RC"
+
+# A partner on the roster gets a bundle of their own with only their
+# customers; the team's bundle is not addressed to them.
+must P init --member P --kdf "$KDF"
+must P whoami; IP=${OUT%% *}
+must P member add L "$IL"
+must L member add 渠道 "$IP" --role partner
+mkdir "$T/box3"
+must L sync "$T/box3"
+has "nothing for 渠道 yet"
+must L customer add 渠道客戶 --code CP --owner 渠道
+must L sync "$T/box3"
+has "to 渠道 as"
+n=$(ls "$T/box3"/*.bundle | wc -l)
+[ "$n" -eq 2 ] && ok || fail "$n bundles of L's in the box: $(ls "$T/box3")"
+must P sync "$T/box3"
+has "1 imported"
+must P customer show CP
+run P customer show CA
+[ "$RC" -eq 4 ] && ok || fail "the partner sees a team customer: $RC $OUT"
 finish
