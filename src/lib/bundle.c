@@ -21,7 +21,7 @@
 #define PRELUDE 12
 #define STANZA 88			/* key id (8) || sealed file key (80) */
 #define SEALED 80
-#define FIXED_HDR 116
+#define FIXED_HDR 114
 #define SIG 64
 #define SS_HDR crypto_secretstream_xchacha20poly1305_HEADERBYTES
 #define SS_ABYTES crypto_secretstream_xchacha20poly1305_ABYTES
@@ -104,8 +104,7 @@ dbki_bundle_seal(const struct dbki_bundle_hdr *h, const uint8_t *plain,
 	size_t start = out->len, hlen, nchunks;
 	int rc = 0;
 
-	if (h->nrcpt == 0 || h->nrcpt > DBKI_BUNDLE_MAX_RCPT ||
-	    h->nvec > DBKI_BUNDLE_MAX_VEC)
+	if (h->nrcpt == 0 || h->nrcpt > DBKI_BUNDLE_MAX_RCPT)
 		return dbki_error_set(err, DBK_EINVAL,
 		    "a bundle needs 1 to %d recipients", DBKI_BUNDLE_MAX_RCPT);
 	/* Full chunks, the last one tagged final; one empty chunk only for
@@ -130,9 +129,9 @@ dbki_bundle_seal(const struct dbki_bundle_hdr *h, const uint8_t *plain,
 		goto out;
 	}
 	crypto_secretstream_xchacha20poly1305_keygen(key);
-	hlen = FIXED_HDR + STANZA * h->nrcpt + 16 * h->nvec;
+	hlen = FIXED_HDR + STANZA * h->nrcpt;
 	{
-		uint8_t pre[PRELUDE], fixed[FIXED_HDR - 2];
+		uint8_t pre[PRELUDE], fixed[FIXED_HDR];
 		memcpy(pre, MAGIC, 4);
 		be16(pre + 4, VERSION);
 		be16(pre + 6, 0);
@@ -157,10 +156,6 @@ dbki_bundle_seal(const struct dbki_bundle_hdr *h, const uint8_t *plain,
 		}
 		dbki_buf_add(out, buf, SEALED);
 	}
-	be16(buf, (uint16_t)h->nvec);
-	dbki_buf_add(out, buf, 2);
-	for (size_t i = 0; i < h->nvec; i++)
-		dbki_buf_add(out, h->vec[i], 16);
 	if (out->oom) {
 		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
 		goto out;
@@ -226,7 +221,7 @@ dbki_bundle_open(const uint8_t *b, size_t n, const uint8_t my_pk[32],
 	crypto_secretstream_xchacha20poly1305_state ss;
 	uint8_t msg[sizeof sig_ctx + 64], hh[32], myid[8], *key = NULL;
 	const uint8_t *p, *stanzas, *stream, *sig;
-	size_t hlen, nr, nv, off, total = 0, nchunks = 0;
+	size_t hlen, nr, off, total = 0, nchunks = 0;
 	uint8_t *pt = NULL;
 	int rc = 0, final = 0;
 
@@ -242,30 +237,23 @@ dbki_bundle_open(const uint8_t *b, size_t n, const uint8_t my_pk[32],
 		    "unknown version or flags");
 	hlen = (size_t)rd_be(b + 8, 4);
 	if (hlen < FIXED_HDR || hlen > FIXED_HDR + STANZA *
-	    DBKI_BUNDLE_MAX_RCPT + 16 * DBKI_BUNDLE_MAX_VEC ||
+	    DBKI_BUNDLE_MAX_RCPT ||
 	    n - PRELUDE < hlen + SS_HDR + 4 + SIG)
 		return fail(info, DBKI_B_FORMAT, DBK_EFORMAT, err,
 		    "header length out of bounds");
 	p = b + PRELUDE;
 	nr = (size_t)rd_be(p + 112, 2);
-	if (nr == 0 || nr > DBKI_BUNDLE_MAX_RCPT ||
-	    hlen < FIXED_HDR + STANZA * nr)
+	if (nr == 0 || nr > DBKI_BUNDLE_MAX_RCPT)
 		return fail(info, DBKI_B_FORMAT, DBK_EFORMAT, err,
 		    "recipient count out of bounds");
-	stanzas = p + 114;
-	nv = (size_t)rd_be(stanzas + STANZA * nr, 2);
-	if (nv > DBKI_BUNDLE_MAX_VEC || hlen != FIXED_HDR + STANZA * nr + 16 * nv)
+	stanzas = p + FIXED_HDR;
+	if (hlen != FIXED_HDR + STANZA * nr)
 		return fail(info, DBKI_B_FORMAT, DBK_EFORMAT, err,
 		    "header length does not match its contents");
 	for (size_t i = 1; i < nr; i++)
 		if (memcmp(stanzas + STANZA * (i - 1), stanzas + STANZA * i, 8) >= 0)
 			return fail(info, DBKI_B_FORMAT, DBK_EFORMAT, err,
 			    "recipients out of order or repeated");
-	for (size_t i = 1; i < nv; i++)
-		if (memcmp(stanzas + STANZA * nr + 2 + 16 * (i - 1),
-		    stanzas + STANZA * nr + 2 + 16 * i, 8) >= 0)
-			return fail(info, DBKI_B_FORMAT, DBK_EFORMAT, err,
-			    "version vector out of order or repeated");
 	info->id = p;
 	info->team = p + 16;
 	info->ed_pk = p + 32;
@@ -273,8 +261,6 @@ dbki_bundle_open(const uint8_t *b, size_t n, const uint8_t my_pk[32],
 	info->seq = rd_be(p + 96, 8);
 	info->hlc = rd_be(p + 104, 8);
 	info->nrcpt = nr;
-	info->nvec = nv;
-	info->vec = stanzas + STANZA * nr + 2;
 	stream = p + hlen;
 	sig = b + n - SIG;
 	/* The chunk frames: lengths only, nothing decrypted yet. */

@@ -13,6 +13,7 @@
 #include "buf.h"
 
 #define DBKI_BUNDLE_MAX_RCPT 256
+/* The vector item's entries (the last plaintext item, docs/BUNDLE.md). */
 #define DBKI_BUNDLE_MAX_VEC 4096
 #define DBKI_BUNDLE_CHUNK 65536
 #define DBKI_BUNDLE_MAX_CHUNKS 16384
@@ -28,16 +29,13 @@ struct dbki_bundle_hdr {
 	uint64_t seq, hlc;
 	size_t nrcpt;
 	const uint8_t (*rcpt)[32];	/* recipients' X25519 keys */
-	size_t nvec;
-	const uint8_t (*vec)[16];	/* replica id (8) || HLC (8, BE) */
 };
 
 /* What a bundle's header says (pointers into the bundle bytes). */
 struct dbki_bundle_info {
 	const uint8_t *id, *team, *ed_pk, *x_pk;
 	uint64_t seq, hlc;
-	size_t nrcpt, nvec;
-	const uint8_t *vec;		/* nvec x 16 bytes */
+	size_t nrcpt;
 	enum dbki_bundle_class cls;
 };
 
