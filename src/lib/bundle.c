@@ -109,6 +109,21 @@ free_wiped(void *p, size_t n)
 	}
 }
 
+/*
+ * The writer and reader hold a crypto_generichash_state, which libsodium
+ * declares 64-byte aligned: more than malloc promises.
+ */
+static void *
+zalloc_aligned(size_t n, size_t align)
+{
+	void *p;
+
+	n = (n + align - 1) / align * align;
+	if ((p = aligned_alloc(align, n)) != NULL)
+		memset(p, 0, n);
+	return p;
+}
+
 /* ---- Writing ---- */
 
 struct stanza {
@@ -208,7 +223,8 @@ dbki_bundle_writer_begin(const struct dbki_bundle_hdr *h,
 		if (memcmp(st[i - 1].id, st[i].id, 8) == 0)
 			return dbki_error_set(err, DBK_EINVAL,
 			    "a recipient is named twice");
-	if ((w = calloc(1, sizeof *w)) == NULL)
+	if ((w = zalloc_aligned(sizeof *w, _Alignof(struct dbki_bundle_writer)))
+	    == NULL)
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
 	w->out = out;
 	w->ctx = ctx;
@@ -480,7 +496,8 @@ reader_open(const struct src *src, const uint8_t my_pk[32],
 	if (n < PRELUDE)
 		return fail(info, DBKI_B_FORMAT, DBK_EFORMAT, err,
 		    "not a dealbook bundle");
-	if ((r = calloc(1, sizeof *r)) == NULL)
+	if ((r = zalloc_aligned(sizeof *r, _Alignof(struct dbki_bundle_reader)))
+	    == NULL)
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
 	r->src = *src;
 	r->info = info;
