@@ -158,6 +158,78 @@ vv_load(struct dbk_txn *t, const uint8_t ed[32], struct vv *v, int *known,
 	return 0;
 }
 
+/*
+ * The vector travels as the last plaintext item, not in the header: it
+ * is known only once every record has been walked, and the header is
+ * final before the first chunk.  {"vector":[["<replica hex>","<hlc>"],
+ * ...]}, sorted by replica id.
+ */
+static void
+vv_item(struct dbki_buf *b, const struct vv *v)
+{
+	struct dbki_buf j;
+	char rep[17], hlc[24];
+
+	dbki_buf_init(&j, (size_t)1 << 20);
+	dbki_buf_adds(&j, "{\"vector\":[");
+	for (size_t i = 0; i < v->n; i++) {
+		dbki_hex(rep, v->e[i], 8);
+		snprintf(hlc, sizeof hlc, "%" PRIu64, dbki_rd_be64(v->e[i] + 8));
+		dbki_buf_adds(&j, i ? ",[\"" : "[\"");
+		dbki_buf_adds(&j, rep);
+		dbki_buf_adds(&j, "\",\"");
+		dbki_buf_adds(&j, hlc);
+		dbki_buf_adds(&j, "\"]");
+	}
+	dbki_buf_adds(&j, "]}");
+	if (j.oom)
+		b->oom = 1;
+	else
+		item(b, j.p, j.len);
+	dbki_buf_free(&j);
+}
+
+/* The vector item back to 16-byte entries; -1 if absent or malformed. */
+static int
+vv_parse(const cJSON *o, struct vv *v)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "vector"), *e;
+	size_t n = 0;
+
+	v->e = NULL;
+	v->n = 0;
+	if (!cJSON_IsArray(a) ||
+	    (size_t)cJSON_GetArraySize(a) > DBKI_BUNDLE_MAX_VEC ||
+	    (v->e = malloc((size_t)cJSON_GetArraySize(a) * 16 + 1)) == NULL)
+		return -1;
+	cJSON_ArrayForEach(e, a) {
+		const cJSON *r = cJSON_GetArrayItem(e, 0);
+		const cJSON *h = cJSON_GetArrayItem(e, 1);
+		const char *d;
+		uint64_t hlc = 0;
+		if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != 2 ||
+		    !cJSON_IsString(r) || strlen(r->valuestring) != 16 ||
+		    dbki_unhex(v->e[n], 8, r->valuestring) != 0 ||
+		    !cJSON_IsString(h) || *(d = h->valuestring) == '\0' ||
+		    (n > 0 && memcmp(v->e[n - 1], v->e[n], 8) >= 0))
+			goto bad;
+		for (; *d != '\0'; d++) {
+			if (*d < '0' || *d > '9' ||
+			    hlc > (UINT64_MAX - (uint64_t)(*d - '0')) / 10)
+				goto bad;
+			hlc = hlc * 10 + (uint64_t)(*d - '0');
+		}
+		dbki_be64(v->e[n] + 8, hlc);
+		n++;
+	}
+	v->n = n;
+	return 0;
+bad:
+	free(v->e);
+	v->e = NULL;
+	return -1;
+}
+
 struct export_ctx {
 	const char *const *to;
 	size_t nto;
@@ -665,14 +737,13 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		    (rc = dbki_evalrun_export_blobs(t, &id, &plain, err)) != 0)
 			goto out;
 	}
+	vv_item(&plain, &mine);
 	if (plain.oom) {
 		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
 		goto out;
 	}
 	if (done >= 0x100)
 		dbki_progress(s, "export", total, total);
-	h.nvec = mine.n;
-	h.vec = (const uint8_t (*)[16])mine.e;
 	if ((rc = dbki_bundle_seal(&h, (const uint8_t *)plain.p, plain.len,
 	    s->sec->ed_sk, x->out, err)) != 0)
 		goto out;
@@ -857,7 +928,8 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	char idhex[33];
 	cJSON *o = NULL;
 	uint64_t merged = 0;
-	int rc, first = 1;
+	struct vv vec = { NULL, 0 };
+	int rc, first = 1, gotvec = 0;
 
 	memset(&sc, 0, sizeof sc);
 	sc.t = t;
@@ -962,6 +1034,17 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 			}
 			continue;
 		}
+		/* The last item is the sender's version vector. */
+		if (off == plen) {
+			if (vv_parse(o, &vec) != 0) {
+				rc = dbki_error_set(err, DBK_EFORMAT, "the bundle is "
+				    "refused (E_FORMAT): its version vector is missing "
+				    "or malformed");
+				goto out;
+			}
+			gotvec = 1;
+			break;
+		}
 		{
 			int handled;
 			if ((rc = dbki_team_item(t, &ti, o, &handled, err)) != 0)
@@ -1019,6 +1102,11 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		    "(E_FORMAT): it names no sender");
 		goto out;
 	}
+	if (!gotvec) {
+		rc = dbki_error_set(err, DBK_EFORMAT, "the bundle is refused "
+		    "(E_FORMAT): its version vector is missing or malformed");
+		goto out;
+	}
 	if (merged >= 0x100)
 		dbki_progress(s, "import", plen, plen);
 	if ((rc = dbki_team_finish(t, &ti, err)) != 0)
@@ -1065,8 +1153,9 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		uint8_t vk[35];
 		memcpy(vk, "vv:", 3);
 		memcpy(vk + 3, info.ed_pk, 32);
-		if ((rc = dbki_put(t, DBI_META, vk, sizeof vk, info.nvec ?
-		    info.vec : (const uint8_t *)"", info.nvec * 16, 0, err)) != 0)
+		if ((rc = dbki_put(t, DBI_META, vk, sizeof vk, vec.n ?
+		    (const uint8_t *)vec.e : (const uint8_t *)"", vec.n * 16, 0,
+		    err)) != 0)
 			goto out;
 	}
 	if (x->peer_resync) {
@@ -1099,6 +1188,7 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	if (x->dry_run)
 		rc = 1;
 out:
+	free(vec.e);
 	cJSON_Delete(o);
 	if (plain != NULL)
 		dbki_free_plain(plain, plen + 1);

@@ -114,7 +114,7 @@ build(const struct spec *s, struct buf *b)
 		st[0] = st[1];
 		st[1] = t;
 	}
-	hlen = 116 + 88 * nr;
+	hlen = 114 + 88 * nr;
 	put(b, "DBKB", 4);
 	be(b, (uint64_t)s->version, 2);
 	be(b, 0, 2);
@@ -151,7 +151,6 @@ build(const struct spec *s, struct buf *b)
 		}
 		put(b, sealed, 80);
 	}
-	be(b, 0, 2);		/* no version vector */
 	(void)hstart;
 	crypto_generichash(hh, 32, b->p, b->n, NULL, 0);
 	if (s->wrong_ad)
