@@ -859,3 +859,11 @@ out:
 	dbki_bundle_reader_free(r);
 	return rc;
 }
+
+void
+dbki_bundle_reader_progress(const struct dbki_bundle_reader *r, uint64_t *done,
+    uint64_t *total)
+{
+	*done = r->pos;
+	*total = r->end;
+}

@@ -43,13 +43,6 @@ be32(uint8_t *p, uint32_t v)
 	}
 }
 
-static uint32_t
-rd_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 static void
 item(struct dbki_buf *b, const char *json, size_t n)
 {
@@ -237,9 +230,51 @@ struct export_ctx {
 	int full;
 	struct dbk_id *sel;	/* selected customers, sorted; NULL: all */
 	size_t nsel;
-	struct dbki_buf *out;
+	int fd;			/* the temporary file the bundle streams to */
+	const char *path;
+	uint64_t written;
 	struct dbk_export_info *info;
 };
+
+/* The writer's output: straight to the temporary file. */
+static int
+out_fd(void *vctx, const void *p, size_t n, struct dbk_error *err)
+{
+	struct export_ctx *x = vctx;
+	const uint8_t *b = p;
+
+	while (n > 0) {
+		ssize_t w = write(x->fd, b, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return dbki_error_errno(err, errno == ENOSPC ||
+			    errno == EFBIG || errno == EDQUOT ? DBK_EFULL : DBK_EIO,
+			    "writing", x->path);
+		b += w;
+		n -= (size_t)w;
+		x->written += (uint64_t)w;
+	}
+	return 0;
+}
+
+/* Hand what the items so far take up to the writer, once there is a
+ * chunk's worth (or at the end): memory stays a chunk or two, whatever
+ * the bundle's size. */
+static int
+flush_plain(struct dbki_bundle_writer *w, struct dbki_buf *plain, int force,
+    struct dbk_error *err)
+{
+	int rc;
+
+	if (plain->oom)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	if (!force && plain->len < DBKI_BUNDLE_CHUNK)
+		return 0;
+	rc = dbki_bundle_writer_add(w, plain->p, plain->len, err);
+	plain->len = 0;
+	return rc;
+}
 
 static int
 id_cmp(const void *a, const void *b)
@@ -519,6 +554,7 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	struct dbki_buf plain;
 	uint8_t (*rcpt)[32] = NULL, *cur = NULL, seqb[8];
 	struct dbki_team_rcpt *trc = NULL;
+	struct dbki_bundle_writer *w = NULL;
 	cJSON *acks = cJSON_CreateObject();
 	size_t curn = 0;
 	MDB_cursor *c = NULL;
@@ -528,7 +564,13 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	struct vv mine = { NULL, 0 }, *theirs = NULL;
 	int rc, mrc, all = 0;
 
-	dbki_buf_init(&plain, (size_t)1 << 30);
+	dbki_buf_init(&plain, MAX_ITEM + 2 * DBKI_BUNDLE_CHUNK);
+	/* A transaction retried (the map grew) starts the file again. */
+	x->written = 0;
+	if (ftruncate(x->fd, 0) != 0 || lseek(x->fd, 0, SEEK_SET) != 0) {
+		cJSON_Delete(acks);
+		return dbki_error_errno(err, DBK_EIO, "writing", x->path);
+	}
 	if (acks == NULL || cJSON_AddArrayToObject(acks, "acks") == NULL) {
 		cJSON_Delete(acks);
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
@@ -593,6 +635,9 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	h.hlc = dbki_hlc_next(t);
 	h.nrcpt = x->nto;
 	h.rcpt = (const uint8_t (*)[32])rcpt;
+	if ((rc = dbki_bundle_writer_begin(&h, s->sec->ed_sk, out_fd, x, &w,
+	    err)) != 0)
+		goto out;
 	/* The first item names the sender again (docs/BUNDLE.md). */
 	if ((ident = dbk_store_identity(s)) == NULL) {
 		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
@@ -736,22 +781,29 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		if (kb[0] == DBK_T_EVALRUN &&
 		    (rc = dbki_evalrun_export_blobs(t, &id, &plain, err)) != 0)
 			goto out;
+		if ((rc = flush_plain(w, &plain, 0, err)) != 0)
+			goto out;
 	}
 	vv_item(&plain, &mine);
-	if (plain.oom) {
-		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	if ((rc = flush_plain(w, &plain, 1, err)) != 0)
 		goto out;
-	}
 	if (done >= 0x100)
 		dbki_progress(s, "export", total, total);
-	if ((rc = dbki_bundle_seal(&h, (const uint8_t *)plain.p, plain.len,
-	    s->sec->ed_sk, x->out, err)) != 0)
+	rc = dbki_bundle_writer_end(w, err);
+	w = NULL;	/* freed by end, on failure too */
+	if (rc != 0)
 		goto out;
+	if (fsync(x->fd) != 0) {
+		rc = dbki_error_errno(err, DBK_EIO, "syncing", x->path);
+		goto out;
+	}
 	rc = dbki_audit_append(t, "export", 0, NULL, NULL, 0, err);
 	x->info->seq = seq;
 	x->info->recipients = x->nto;
-	x->info->bytes = x->out->len;
+	x->info->bytes = x->written;
 out:
+	if (w != NULL)
+		dbki_bundle_writer_free(w);
 	if (c != NULL)
 		mdb_cursor_close(c);
 	free(hdr);
@@ -767,35 +819,33 @@ out:
 	return rc;
 }
 
-/* Write data to path through a temporary file beside it. */
-static int
-write_file(const char *path, const void *data, size_t n, struct dbk_error *err)
+int
+dbk_export(struct dbk_store *s, const char *const *to, size_t nto,
+    const char *customers, int full, const char *path,
+    struct dbk_export_info *info, struct dbk_error *err)
 {
+	struct export_ctx x = { to, nto, customers, full, NULL, 0, -1, path, 0,
+		info };
 	char *tmp = NULL, *dcopy = NULL;
-	const uint8_t *p = data;
-	int fd, dfd, rc = 0;
+	int rc, dfd;
 
+	memset(info, 0, sizeof *info);
+	if (nto == 0 || nto > DBKI_BUNDLE_MAX_RCPT)
+		return dbki_error_set(err, DBK_EINVAL, "a bundle goes to 1 to %d "
+		    "members", DBKI_BUNDLE_MAX_RCPT);
+	/* The bundle streams into a file beside the target, is synced with
+	 * the transaction that numbers it, and takes the target's name only
+	 * once that transaction committed: a failure anywhere leaves no
+	 * file at the target and no sequence number spent (R18). */
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
-	if ((fd = mkstemp(tmp)) < 0) {
+	if ((x.fd = mkstemp(tmp)) < 0) {
 		rc = dbki_error_errno(err, DBK_EIO, "creating a file beside", path);
 		free(tmp);
 		return rc;
 	}
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			rc = dbki_error_errno(err, DBK_EIO, "writing", path);
-			break;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	if (rc == 0 && fsync(fd) != 0)
-		rc = dbki_error_errno(err, DBK_EIO, "syncing", path);
-	if (close(fd) != 0 && rc == 0)
+	rc = dbk_store_write(s, export_txn, &x, err);
+	if (close(x.fd) != 0 && rc == 0)
 		rc = dbki_error_errno(err, DBK_EIO, "closing", path);
 	if (rc == 0 && rename(tmp, path) != 0)
 		rc = dbki_error_errno(err, DBK_EIO, "renaming into", path);
@@ -808,27 +858,6 @@ write_file(const char *path, const void *data, size_t n, struct dbk_error *err)
 	}
 	free(dcopy);
 	free(tmp);
-	return rc;
-}
-
-int
-dbk_export(struct dbk_store *s, const char *const *to, size_t nto,
-    const char *customers, int full, const char *path,
-    struct dbk_export_info *info, struct dbk_error *err)
-{
-	struct dbki_buf out;
-	struct export_ctx x = { to, nto, customers, full, NULL, 0, &out, info };
-	int rc;
-
-	memset(info, 0, sizeof *info);
-	if (nto == 0 || nto > DBKI_BUNDLE_MAX_RCPT)
-		return dbki_error_set(err, DBK_EINVAL, "a bundle goes to 1 to %d "
-		    "members", DBKI_BUNDLE_MAX_RCPT);
-	dbki_buf_init(&out, (size_t)1 << 31);
-	rc = dbk_store_write(s, export_txn, &x, err);
-	if (rc == 0)
-		rc = write_file(path, out.p, out.len, err);
-	dbki_buf_free(&out);
 	free(x.sel);
 	return rc;
 }
@@ -860,8 +889,7 @@ sender_cb(const struct dbk_member *m, void *vctx)
 }
 
 struct import_ctx {
-	const uint8_t *b;
-	size_t n;
+	int fd;
 	int dry_run;
 	const char *trust;
 	struct dbk_import_report *rep;
@@ -923,8 +951,9 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	struct sender_check sc;
 	struct dbki_team_in ti;
 	struct dbki_merge_counts mc = { 0, 0, 0, 0, 0 };
-	uint8_t *plain = NULL, rk[4 + 40], *prev = NULL, rsk[5 + 32];
-	size_t plen = 0, off = 0, prevn = 0;
+	struct dbki_bundle_reader *rd = NULL;
+	uint8_t rk[4 + 40], *prev = NULL, rsk[5 + 32];
+	size_t prevn = 0;
 	char idhex[33];
 	cJSON *o = NULL;
 	uint64_t merged = 0;
@@ -934,8 +963,11 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	memset(&sc, 0, sizeof sc);
 	sc.t = t;
 	sc.trust = x->trust;
-	if ((rc = dbki_bundle_open(x->b, x->n, s->x_pk, s->sec->x_sk, sender_ok,
-	    &sc, &info, &plain, &plen, err)) != 0)
+	/* Pass 1 (caps, sender, signature, my stanza); pass 2 below reads
+	 * the items one by one, authenticating every chunk again, and the
+	 * transaction commits only after its clean end. */
+	if ((rc = dbki_bundle_reader_open(x->fd, s->x_pk, s->sec->x_sk,
+	    sender_ok, &sc, &info, &rd, err)) != 0)
 		return rc;
 	snprintf(x->rep->sender, sizeof x->rep->sender, "%s", sc.name);
 	x->rep->seq = info.seq;
@@ -993,22 +1025,28 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	if (rc != 0 && rc != DBK_ENOTFOUND)
 		goto out;
 	dbk_error_clear(err);
-	while (off < plen) {
-		uint32_t len;
+	for (;;) {
+		const uint8_t *ip;
+		size_t len;
 		const char *tn, *idt;
 		const cJSON *st;
 		enum dbk_type type;
 		struct dbk_id id;
 		char *state;
-		if (plen - off < 4 || (len = rd_be32(plain + off)) >
-		    plen - off - 4 || len > MAX_ITEM) {
+		if ((rc = dbki_bundle_reader_next(rd, MAX_ITEM, &ip, &len,
+		    err)) == 1) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0)
+			goto out;
+		cJSON_Delete(o);
+		o = cJSON_ParseWithLength((const char *)ip, len);
+		if (gotvec) {
 			rc = dbki_error_set(err, DBK_EFORMAT, "the bundle is refused "
-			    "(E_FORMAT): an item's length is out of bounds");
+			    "(E_FORMAT): an item follows the version vector");
 			goto out;
 		}
-		cJSON_Delete(o);
-		o = cJSON_ParseWithLength((const char *)plain + off + 4, len);
-		off += 4 + len;
 		if (o == NULL || !cJSON_IsObject(o)) {
 			rc = dbki_error_set(err, DBK_EFORMAT, "the bundle is refused "
 			    "(E_FORMAT): an item is not a JSON object");
@@ -1035,7 +1073,7 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 			continue;
 		}
 		/* The last item is the sender's version vector. */
-		if (off == plen) {
+		if (cJSON_GetObjectItemCaseSensitive(o, "vector") != NULL) {
 			if (vv_parse(o, &vec) != 0) {
 				rc = dbki_error_set(err, DBK_EFORMAT, "the bundle is "
 				    "refused (E_FORMAT): its version vector is missing "
@@ -1043,7 +1081,7 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 				goto out;
 			}
 			gotvec = 1;
-			break;
+			continue;
 		}
 		{
 			int handled;
@@ -1081,8 +1119,11 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
 			goto out;
 		}
-		if ((++merged & 0xff) == 0)
-			dbki_progress(s, "import", off, plen);
+		if ((++merged & 0xff) == 0) {
+			uint64_t done, total;
+			dbki_bundle_reader_progress(rd, &done, &total);
+			dbki_progress(s, "import", done, total);
+		}
 		if (merged == 100)
 			dbki_test_kill("mid-apply");
 		rc = dbki_record_merge(t, type, &id, state, strlen(state), &mc, err);
@@ -1107,8 +1148,11 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		    "(E_FORMAT): its version vector is missing or malformed");
 		goto out;
 	}
-	if (merged >= 0x100)
-		dbki_progress(s, "import", plen, plen);
+	if (merged >= 0x100) {
+		uint64_t done, total;
+		dbki_bundle_reader_progress(rd, &done, &total);
+		dbki_progress(s, "import", total, total);
+	}
 	if ((rc = dbki_team_finish(t, &ti, err)) != 0)
 		goto out;
 	if (ti.manager && ti.roster_newer) {
@@ -1190,8 +1234,7 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 out:
 	free(vec.e);
 	cJSON_Delete(o);
-	if (plain != NULL)
-		dbki_free_plain(plain, plen + 1);
+	dbki_bundle_reader_free(rd);
 	return rc;
 }
 
@@ -1211,15 +1254,14 @@ dbk_import(struct dbk_store *s, const char *path, int dry_run,
 {
 	struct import_ctx x;
 	struct stat st;
-	uint8_t *b = NULL;
-	size_t got = 0;
 	int fd, rc;
 
 	memset(report, 0, sizeof *report);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return dbki_error_errno(err, errno == ENOENT ? DBK_ENOTFOUND :
 		    DBK_EIO, "opening", path);
-	/* The size before any allocation. */
+	/* The size before anything else; the reader holds a chunk and an
+	 * item at a time, never the file. */
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_size > MAX_BUNDLE) {
 		close(fd);
@@ -1227,32 +1269,11 @@ dbk_import(struct dbk_store *s, const char *path, int dry_run,
 		    "(E_FORMAT): '%s' is not a regular file of at most 2 GiB",
 		    path);
 	}
-	if ((b = malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, b + got, (size_t)st.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	if (got != (size_t)st.st_size) {
-		free(b);
-		return dbki_error_errno(err, DBK_EIO, "reading", path);
-	}
-	x.b = b;
-	x.n = got;
+	memset(&x, 0, sizeof x);
+	x.fd = fd;
 	x.dry_run = dry_run;
 	x.trust = trust_identity;
 	x.rep = report;
-	x.equivocation = 0;
-	x.rollback = 0;
-	x.peer_resync = 0;
-	x.acked_mine = 0;
 	/* Imports go on after a rollback: they bring what teammates hold. */
 	s->gate_open = 1;
 	rc = dbk_store_write(s, import_txn, &x, err);
@@ -1270,6 +1291,6 @@ dbk_import(struct dbk_store *s, const char *path, int dry_run,
 			dbk_error_clear(&aerr);	/* the refusal stands either way */
 		s->gate_open = 0;
 	}
-	free(b);
+	close(fd);
 	return rc;
 }

@@ -92,6 +92,19 @@ must B export --to 王伟 -o "$T/b1.bundle"
 must L import "$T/b1.bundle"
 [ "$(field L CB budget)" = "300000.00" ] && ok || fail "the lead reads B's deposit: $(field L CB budget)"
 
+# A disk that fills up (here a file size limit) while the bundle streams:
+# exit 1, nothing at the target, no temporary file left, and no sequence
+# number spent: the next bundle takes it.
+mkdir "$T/lim"
+OUT=$( (trap '' XFSZ; ulimit -f 8; exec "$DBK" --store "$T/L" --passphrase-file "$PF" \
+    export --full --to 李娜,张强 -o "$T/lim/big.bundle") 2>"$T/stderr")
+RC=$?
+ERR=$(cat "$T/stderr")
+[ "$RC" -eq 1 ] && ok || fail "export past the file size limit exited $RC: $ERR"
+[ -z "$(ls -A "$T/lim")" ] && ok || fail "a failed export left files: $(ls -A "$T/lim")"
+must L export --to 李娜 -o "$T/lim/next.bundle"
+has "bundle 2 written"
+
 # A member added later reads the next bundle, not an earlier one.
 must N init --member N-member --kdf "$KDF"
 must N whoami; IN=${OUT%% *}
