@@ -568,26 +568,23 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	/* A transaction retried (the map grew) starts the file again. */
 	x->written = 0;
 	if (ftruncate(x->fd, 0) != 0 || lseek(x->fd, 0, SEEK_SET) != 0) {
-		cJSON_Delete(acks);
-		return dbki_error_errno(err, DBK_EIO, "writing", x->path);
+		rc = dbki_error_errno(err, DBK_EIO, "writing", x->path);
+		goto out;
 	}
 	if (acks == NULL || cJSON_AddArrayToObject(acks, "acks") == NULL) {
-		cJSON_Delete(acks);
-		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		goto out;
 	}
-	if ((rc = dbk_roster_verify(t, NULL, err)) != 0) {
-		cJSON_Delete(acks);
-		return rc;
-	}
+	if ((rc = dbk_roster_verify(t, NULL, err)) != 0)
+		goto out;
 	if (x->customers != NULL && x->sel == NULL &&
 	    (rc = select_customers(t, x, err)) != 0)
-		return rc;
+		goto out;
 	if ((rcpt = calloc(x->nto, sizeof *rcpt)) == NULL ||
 	    (trc = calloc(x->nto, sizeof *trc)) == NULL ||
 	    (theirs = calloc(x->nto, sizeof *theirs)) == NULL) {
-		free(rcpt);
-		free(trc);
-		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		goto out;
 	}
 	for (size_t i = 0; i < x->nto; i++) {
 		struct rcpt_find f = { x->to[i], { 0 }, { 0 }, 0, 0, 0 };
