@@ -127,6 +127,9 @@ int dbki_bundle_reader_open(int fd, const uint8_t my_pk[32],
 int dbki_bundle_reader_next(struct dbki_bundle_reader *r, size_t max_item,
     const uint8_t **item, size_t *len, struct dbk_error *err);
 void dbki_bundle_reader_free(struct dbki_bundle_reader *r);
+/* How many signature checks and stanza openings readers have run, for
+ * the tests of R5 (an unknown sender costs none). */
+unsigned long dbki_bundle_crypto_calls(void);
 /* How far pass 2 has read (bytes of the file), for a progress line. */
 void dbki_bundle_reader_progress(const struct dbki_bundle_reader *r,
     uint64_t *done, uint64_t *total);

@@ -239,8 +239,16 @@ test_round_trip(void **state)
 		/* Not a recipient; an unknown sender (checked first). */
 		assert_int_equal(try_open((uint8_t *)out.p, out.len, &d, &a, NULL),
 		    DBKI_B_NO_RECIPIENT);
-		assert_int_equal(try_open((uint8_t *)out.p, out.len, &b, &d, NULL),
-		    DBKI_B_UNKNOWN_SENDER);
+		{
+			/* R5: refused before any signature check or box. */
+			unsigned long before = dbki_bundle_crypto_calls();
+			assert_int_equal(try_open((uint8_t *)out.p, out.len, &b, &d,
+			    NULL), DBKI_B_UNKNOWN_SENDER);
+			assert_int_equal(dbki_bundle_crypto_calls(), before);
+			assert_int_equal(try_open((uint8_t *)out.p, out.len, &b, &a,
+			    NULL), 0);
+			assert_true(dbki_bundle_crypto_calls() >= before + 2);
+		}
 		dbki_buf_free(&out);
 	}
 }
