@@ -370,6 +370,45 @@ block_put(struct dbk_txn *t, const struct space *sp, const uint8_t id[16],
 		goto out;
 	}
 	{
+		/* Room for one more (or a replacement): edited where it lies,
+		 * instead of copying every entry into a new buffer. */
+		long i = 0;
+		size_t off = 0, oldlen = 0, newlen = ENTRY_HDR + sum->len;
+		int replace;
+		while (i < n && memcmp(e[i].id, id, 16) < 0)
+			i++;
+		replace = i < n && memcmp(e[i].id, id, 16) == 0;
+		if (n + !replace <= BLOCK_MAX) {
+			uint8_t hdr[ENTRY_HDR];
+			char *p;
+			if (i < n)
+				off = (size_t)(e[i].id - (const uint8_t *)sl->plain.p);
+			else
+				off = sl->plain.len;
+			if (replace)
+				oldlen = ENTRY_HDR + e[i].len;
+			if (sum->oom || (newlen > oldlen &&
+			    dbki_buf_reserve(&sl->plain, newlen - oldlen) != 0)) {
+				rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+				goto out;
+			}
+			p = sl->plain.p;
+			memmove(p + off + newlen, p + off + oldlen,
+			    sl->plain.len - off - oldlen);
+			memcpy(hdr, id, 16);
+			dbki_le32(hdr + 16, (uint32_t)sum->len);
+			memcpy(p + off, hdr, ENTRY_HDR);
+			if (sum->len > 0)
+				memcpy(p + off + ENTRY_HDR, sum->p, sum->len);
+			sl->plain.len = sl->plain.len - oldlen + newlen;
+			p[sl->plain.len] = '\0';
+			if (off == 0)
+				memcpy(sl->first, id, 16);
+			sl->dirty = 1;
+			goto out;
+		}
+	}
+	{
 		/* The block's entries with this one in its place. */
 		struct entry all[BLOCK_MAX + 2];
 		const uint8_t *mine = (const uint8_t *)(sum->p ? sum->p : "");
