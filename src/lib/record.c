@@ -301,8 +301,9 @@ hlc_hex(char out[17], uint64_t v)
 	out[16] = '\0';
 }
 
-int
-dbki_record_encode(const struct dbk_record *r, struct dbki_buf *b)
+/* shared: without the sensitive fields (dbki_record_encode_shared). */
+static int
+encode(const struct dbk_record *r, int shared, struct dbki_buf *b)
 {
 	char hex[17];
 
@@ -310,7 +311,11 @@ dbki_record_encode(const struct dbk_record *r, struct dbki_buf *b)
 	for (size_t i = 0, first = 1; i < r->n; i++) {
 		const struct rfield *f = &r->f[i];
 		const char *stored = f->sealed ? f->sealed : f->value;
+		const struct dbk_fielddef *fd;
 
+		if (shared && (fd = dbk_field_lookup(r->type, f->name)) != NULL &&
+		    (fd->flags & DBK_F_SENSITIVE))
+			continue;
 		if (stored == NULL)
 			stored = "";
 		if (!first)
@@ -341,6 +346,19 @@ dbki_record_encode(const struct dbk_record *r, struct dbki_buf *b)
 	}
 	dbki_buf_adds(b, "]}");
 	return b->oom ? DBK_ENOMEM : 0;
+}
+
+int
+dbki_record_encode(const struct dbk_record *r, struct dbki_buf *b)
+{
+	return encode(r, 0, b);
+}
+
+int
+dbki_record_encode_shared_decoded(const struct dbk_record *r,
+    struct dbki_buf *b)
+{
+	return encode(r, 1, b);
 }
 
 static int
@@ -1739,21 +1757,11 @@ dbki_record_encode_shared(struct dbk_store *s, enum dbk_type type,
     struct dbki_buf *b, struct dbk_error *err)
 {
 	struct dbk_record *r = NULL;
-	size_t k = 0;
 	int rc;
 
 	if ((rc = dbki_record_decode(s, type, id, json, len, 0, &r, err)) != 0)
 		return rc;
-	for (size_t i = 0; i < r->n; i++) {
-		const struct dbk_fielddef *fd = dbk_field_lookup(type, r->f[i].name);
-		if (fd != NULL && (fd->flags & DBK_F_SENSITIVE)) {
-			field_clear(&r->f[i]);
-			continue;
-		}
-		r->f[k++] = r->f[i];
-	}
-	r->n = k;
-	rc = dbki_record_encode(r, b);
+	rc = dbki_record_encode_shared_decoded(r, b);
 	dbk_record_free(r);
 	return rc != 0 ? dbki_error_set(err, DBK_ENOMEM, "out of memory") : 0;
 }
