@@ -65,10 +65,11 @@ BS=$(stat -c %s "$W/b.bundle")
 JS=$(stat -c %s "$W/records.json")
 REC=$(grep -c . "$W/records.json" || true)
 echo "bundle $BS bytes; records as JSON $JS bytes ($REC lines)"
-echo "| step | seconds | MB/s | peak memory |"
-echo "| --- | --- | --- | --- |"
+echo "| step | seconds | MB/s | records/s | peak memory |"
+echo "| --- | --- | --- | --- | --- |"
 while read -r l secs kb; do
 	case $l in age*|minisign*) size=$JS ;; *) size=$BS ;; esac
-	awk -v l="$l" -v s="$secs" -v b="$size" -v k="$kb" 'BEGIN {
-	    printf "| %s | %.2f | %.1f | %.0f MB |\n", l, s, (s > 0 ? b / s / 1e6 : 0), k / 1024 }'
+	awk -v l="$l" -v s="$secs" -v b="$size" -v k="$kb" -v r="$REC" 'BEGIN {
+	    printf "| %s | %.2f | %.1f | %.0f | %.0f MB |\n", l, s,
+	        (s > 0 ? b / s / 1e6 : 0), (s > 0 ? r / s : 0), k / 1024 }'
 done < "$W/res"

@@ -58,6 +58,12 @@ grow(struct dbki_buf *b, size_t need)
 	return 0;
 }
 
+int
+dbki_buf_reserve(struct dbki_buf *b, size_t n)
+{
+	return grow(b, n);
+}
+
 void
 dbki_buf_add(struct dbki_buf *b, const void *p, size_t n)
 {

@@ -14,6 +14,8 @@ struct dbki_buf {
 void dbki_buf_init(struct dbki_buf *b, size_t max);
 void dbki_buf_free(struct dbki_buf *b);
 void dbki_buf_add(struct dbki_buf *b, const void *p, size_t n);
+/* Room for n more bytes (and the NUL) without adding them: 0 or -1. */
+int dbki_buf_reserve(struct dbki_buf *b, size_t n);
 void dbki_buf_adds(struct dbki_buf *b, const char *s);
 void dbki_buf_addc(struct dbki_buf *b, char c);
 /* A JSON string literal with escapes. */

@@ -160,11 +160,21 @@ struct dbk_txn {
 	int rk_saved_access;
 	uint8_t team_id_saved[16];
 	char *team_saved, *role_saved;
+	/* Index blocks changed in this transaction, kept in memory and
+	 * written once (summary.c): a bulk import rewrote and re-sealed a
+	 * whole block per record. */
+	struct dbki_blkcache *blk;
 };
 
 /* Settle the keyring at the end of a transaction (txn.c): keep the
  * rotated one (committed) or put the saved one back. */
 void dbki_rkeys_settle(struct dbk_txn *t, int committed);
+
+/* Write the index blocks a transaction holds in memory (summary.c):
+ * before it commits, and before anything reads the index in it.  drop
+ * forgets them (wiped), written or not. */
+int dbki_index_flush(struct dbk_txn *t, struct dbk_error *err) DBK_WUR;
+void dbki_index_drop(struct dbk_txn *t);
 
 /* ---- the audit chain (audit.c) ---- */
 /* Append one entry: action ("create", "update", "delete", ...), the

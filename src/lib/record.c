@@ -301,8 +301,10 @@ hlc_hex(char out[17], uint64_t v)
 	out[16] = '\0';
 }
 
-int
-dbki_record_encode(const struct dbk_record *r, struct dbki_buf *b)
+/* shared: for a bundle (dbki_record_encode_shared), without the
+ * sensitive values that cannot open elsewhere. */
+static int
+encode(const struct dbk_record *r, int shared, struct dbki_buf *b)
 {
 	char hex[17];
 
@@ -310,7 +312,15 @@ dbki_record_encode(const struct dbk_record *r, struct dbki_buf *b)
 	for (size_t i = 0, first = 1; i < r->n; i++) {
 		const struct rfield *f = &r->f[i];
 		const char *stored = f->sealed ? f->sealed : f->value;
+		const struct dbk_fielddef *fd;
 
+		/* A sensitive value travels sealed under the team's key; one
+		 * under a store's provisional key (epoch 0) opens nowhere
+		 * else, and outside a team there is no key to share. */
+		if (shared && (fd = dbk_field_lookup(r->type, f->name)) != NULL &&
+		    (fd->flags & DBK_F_SENSITIVE) && (r->s->team == NULL ||
+		    f->sealed == NULL || strncmp(f->sealed + 1, "1.0.", 4) == 0))
+			continue;
 		if (stored == NULL)
 			stored = "";
 		if (!first)
@@ -343,6 +353,19 @@ dbki_record_encode(const struct dbk_record *r, struct dbki_buf *b)
 	return b->oom ? DBK_ENOMEM : 0;
 }
 
+int
+dbki_record_encode(const struct dbk_record *r, struct dbki_buf *b)
+{
+	return encode(r, 0, b);
+}
+
+int
+dbki_record_encode_shared_decoded(const struct dbk_record *r,
+    struct dbki_buf *b)
+{
+	return encode(r, 1, b);
+}
+
 static int
 parse_hlc(const char *s, uint64_t *out)
 {
@@ -364,6 +387,245 @@ parse_hlc(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* What decode_field and the scanners below say besides 0. */
+#define DEC_BAD (-1)	/* malformed */
+#define DEC_NOMEM (-2)
+#define DEC_SLOW (-3)	/* not the plain form: let cJSON read it */
+
+/*
+ * One field of a stored record into r, after the caller checked the
+ * name's order and the value and HLC are strings: the part of decoding
+ * both readers below share.  ix < 0: no replica index.  0, DEC_BAD,
+ * DEC_NOMEM, or an error set in err.
+ */
+static int
+decode_field(struct dbk_store *s, struct dbk_record *r, const char *idhex,
+    const char *name, const char *v, const char *h, long ix,
+    int open_sensitive, struct dbk_error *err)
+{
+	const struct dbk_fielddef *fd;
+	struct rfield *f;
+	int rc;
+
+	if (ix >= 0 && (ix < 1 || (size_t)ix >= r->nreps))
+		return DEC_BAD;
+	if (ix < 0 && r->nreps == 0)
+		return DEC_BAD;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		struct rfield *nf;
+		if (r->n >= MAX_FIELDS)
+			return DEC_BAD;
+		if ((nf = realloc(r->f, cap * sizeof *nf)) == NULL)
+			return DEC_NOMEM;
+		r->f = nf;
+		r->cap = cap;
+	}
+	f = &r->f[r->n];
+	memset(f, 0, sizeof *f);
+	if ((f->name = strdup(name)) == NULL)
+		return DEC_NOMEM;
+	r->n++;
+	if (parse_hlc(h, &f->hlc) != 0)
+		return DEC_BAD;
+	f->rep = ix > 0 ? (uint16_t)ix : 0;
+	fd = dbk_field_lookup(r->type, f->name);
+	if (fd != NULL && (fd->flags & DBK_F_SENSITIVE) && v[0] != '\0') {
+		if ((f->sealed = strdup(v)) == NULL)
+			return DEC_NOMEM;
+		if (!open_sensitive) {
+			f->state = DBK_FS_RESTRICTED;
+			return 0;
+		}
+		rc = dbki_field_open(s, r->id.b, f->name, f->sealed, &f->value,
+		    err);
+		if (rc == DBK_ENOKEY) {
+			f->state = DBK_FS_RESTRICTED;
+			dbk_error_clear(err);
+			return 0;
+		}
+		if (rc != 0)
+			return dbki_error_set(err, rc,
+			    "%s %s: field '%s' failed authentication",
+			    dbk_type_name(r->type), idhex, f->name);
+	} else if (v[0] != '\0') {
+		if ((f->value = strdup(v)) == NULL)
+			return DEC_NOMEM;
+	}
+	return 0;
+}
+
+/* The record JSON as dbki_record_encode writes it, read without cJSON
+ * (which was most of the cost of reading a record): no white space,
+ * strings without \u escapes or control characters, replica indexes as
+ * plain decimals.  Anything else is DEC_SLOW, and cJSON reads it: what
+ * is read here is what cJSON would make of it. */
+struct scan {
+	const char *p, *end;
+	char *out;	/* where the next decoded string goes */
+};
+
+static int
+scan_lit(struct scan *c, const char *lit, size_t n)
+{
+	if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit, n) != 0)
+		return DEC_SLOW;
+	c->p += n;
+	return 0;
+}
+
+/* A string at c->p, decoded into c->out. */
+static int
+scan_str(struct scan *c, const char **str)
+{
+	char *o = c->out;
+
+	if (c->p == c->end || *c->p != '"')
+		return DEC_SLOW;
+	c->p++;
+	*str = o;
+	for (;;) {
+		const char *run = c->p;
+		unsigned char ch = 0;
+		while (c->p < c->end && (ch = (unsigned char)*c->p) >= 0x20 &&
+		    ch != '"' && ch != '\\')
+			c->p++;
+		memcpy(o, run, (size_t)(c->p - run));
+		o += c->p - run;
+		if (c->p == c->end || ch < 0x20)
+			return DEC_SLOW;
+		c->p++;
+		if (ch == '"')
+			break;
+		if (c->p == c->end)
+			return DEC_SLOW;
+		switch (*c->p++) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '/': *o++ = '/'; break;
+		case 'b': *o++ = '\b'; break;
+		case 'f': *o++ = '\f'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		case 't': *o++ = '\t'; break;
+		default: return DEC_SLOW;
+		}
+	}
+	*o++ = '\0';
+	c->out = o;
+	return 0;
+}
+
+#define FAST_FIELDS 128
+
+struct fast_field {
+	const char *name, *v, *h;
+	long ix;
+};
+
+static int
+decode_fast(struct dbk_store *s, enum dbk_type type, const struct dbk_id *id,
+    const char *idhex, const char *json, size_t len, int open_sensitive,
+    struct dbk_record **out, struct dbk_error *err)
+{
+	struct fast_field ff[FAST_FIELDS];
+	const char *reps[MAX_REPLICAS > 256 ? 256 : MAX_REPLICAS];
+	struct scan c = { json, json + len, NULL };
+	struct dbk_record *r = NULL;
+	char *scratch;
+	size_t nf = 0, nr = 0;
+	int rc;
+
+	/* Decoded strings are never longer than their JSON. */
+	if ((scratch = malloc(len + 1)) == NULL)
+		return DEC_NOMEM;
+	c.out = scratch;
+	if ((rc = scan_lit(&c, "{\"f\":{", 6)) != 0)
+		goto out;
+	while (c.p < c.end && *c.p != '}') {
+		struct fast_field *f = &ff[nf];
+		if (nf == FAST_FIELDS || (nf > 0 && (rc = scan_lit(&c, ",",
+		    1)) != 0) || (rc = scan_str(&c, &f->name)) != 0 ||
+		    (rc = scan_lit(&c, ":[", 2)) != 0 ||
+		    (rc = scan_str(&c, &f->v)) != 0 ||
+		    (rc = scan_lit(&c, ",", 1)) != 0 ||
+		    (rc = scan_str(&c, &f->h)) != 0) {
+			rc = DEC_SLOW;
+			goto out;
+		}
+		f->ix = -1;
+		if (c.p < c.end && *c.p == ',') {
+			/* 1 to 5 digits, no leading zero. */
+			long v = 0;
+			int nd = 0;
+			c.p++;
+			if (c.p == c.end || *c.p < '1' || *c.p > '9') {
+				rc = DEC_SLOW;
+				goto out;
+			}
+			while (c.p < c.end && *c.p >= '0' && *c.p <= '9' && nd < 6) {
+				v = v * 10 + (*c.p++ - '0');
+				nd++;
+			}
+			if (nd > 5) {
+				rc = DEC_SLOW;
+				goto out;
+			}
+			f->ix = v;
+		}
+		if ((rc = scan_lit(&c, "]", 1)) != 0)
+			goto out;
+		nf++;
+	}
+	if ((rc = scan_lit(&c, "},\"r\":[", 7)) != 0)
+		goto out;
+	while (c.p < c.end && *c.p != ']') {
+		if (nr == sizeof reps / sizeof reps[0] ||
+		    (nr > 0 && scan_lit(&c, ",", 1) != 0) ||
+		    scan_str(&c, &reps[nr]) != 0) {
+			rc = DEC_SLOW;
+			goto out;
+		}
+		nr++;
+	}
+	if ((rc = scan_lit(&c, "]}", 2)) != 0)
+		goto out;
+	if (c.p != c.end) {
+		rc = DEC_SLOW;
+		goto out;
+	}
+	/* The form is right: from here on as the cJSON reader does it. */
+	if ((r = record_new(s, type, id)) == NULL) {
+		rc = DEC_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		uint8_t rep[8];
+		size_t before = r->nreps;
+		if (dbki_unhex(rep, 8, reps[i]) != 0 ||
+		    replica_index(r, rep) != (int)before) {
+			rc = DEC_BAD;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < nf; i++) {
+		if (i > 0 && strcmp(ff[i - 1].name, ff[i].name) >= 0) {
+			rc = DEC_BAD;
+			goto out;
+		}
+		if ((rc = decode_field(s, r, idhex, ff[i].name, ff[i].v, ff[i].h,
+		    ff[i].ix, open_sensitive, err)) != 0)
+			goto out;
+	}
+	*out = r;
+	r = NULL;
+out:
+	sodium_memzero(scratch, len + 1);
+	free(scratch);
+	dbk_record_free(r);
+	return rc;
+}
+
 int
 dbki_record_decode(struct dbk_store *s, enum dbk_type type,
     const struct dbk_id *id, const char *json, size_t len, int open_sensitive,
@@ -379,6 +641,15 @@ dbki_record_decode(struct dbk_store *s, enum dbk_type type,
 	dbk_id_format(id, idhex);
 	if (len > MAX_RECORD_BYTES)
 		goto bad;
+	rc = decode_fast(s, type, id, idhex, json, len, open_sensitive, out,
+	    err);
+	if (rc == DEC_BAD)
+		goto bad;
+	if (rc == DEC_NOMEM)
+		goto nomem;
+	if (rc != DEC_SLOW)
+		return rc;
+	rc = DBK_EINTEGRITY;
 	root = cJSON_ParseWithLength(json, len);
 	if (root == NULL || !cJSON_IsObject(root))
 		goto bad;
@@ -401,9 +672,8 @@ dbki_record_decode(struct dbk_store *s, enum dbk_type type,
 	}
 	cJSON_ArrayForEach(it, fo) {
 		cJSON *v, *h, *ix;
-		struct rfield *f;
-		const struct dbk_fielddef *fd;
 		size_t alen;
+		long ixv = -1;
 
 		/* Strictly increasing names: no duplicates, one encoding. */
 		if (prev != NULL && strcmp(prev, it->string) >= 0)
@@ -421,52 +691,16 @@ dbki_record_decode(struct dbk_store *s, enum dbk_type type,
 		    ix->valuedouble >= (double)r->nreps ||
 		    ix->valuedouble != (double)ix->valueint))
 			goto bad;
-		if (ix == NULL && r->nreps == 0)
+		if (ix != NULL)
+			ixv = ix->valueint;
+		rc = decode_field(s, r, idhex, it->string, v->valuestring,
+		    h->valuestring, ixv, open_sensitive, err);
+		if (rc == DEC_BAD)
 			goto bad;
-		if (r->n == r->cap) {
-			size_t cap = r->cap ? r->cap * 2 : 16;
-			struct rfield *nf;
-			if (r->n >= MAX_FIELDS)
-				goto bad;
-			if ((nf = realloc(r->f, cap * sizeof *nf)) == NULL)
-				goto nomem;
-			r->f = nf;
-			r->cap = cap;
-		}
-		f = &r->f[r->n];
-		memset(f, 0, sizeof *f);
-		if ((f->name = strdup(it->string)) == NULL)
+		if (rc == DEC_NOMEM)
 			goto nomem;
-		r->n++;
-		if (parse_hlc(h->valuestring, &f->hlc) != 0)
-			goto bad;
-		f->rep = ix ? (uint16_t)ix->valueint : 0;
-		fd = dbk_field_lookup(type, f->name);
-		if (fd != NULL && (fd->flags & DBK_F_SENSITIVE) &&
-		    v->valuestring[0] != '\0') {
-			if ((f->sealed = strdup(v->valuestring)) == NULL)
-				goto nomem;
-			if (!open_sensitive) {
-				f->state = DBK_FS_RESTRICTED;
-				continue;
-			}
-			rc = dbki_field_open(s, id->b, f->name, f->sealed, &f->value,
-			    err);
-			if (rc == DBK_ENOKEY) {
-				f->state = DBK_FS_RESTRICTED;
-				dbk_error_clear(err);
-				continue;
-			}
-			if (rc != 0) {
-				rc = dbki_error_set(err, rc,
-				    "%s %s: field '%s' failed authentication",
-				    dbk_type_name(type), idhex, f->name);
-				goto out;
-			}
-		} else if (v->valuestring[0] != '\0') {
-			if ((f->value = strdup(v->valuestring)) == NULL)
-				goto nomem;
-		}
+		if (rc != 0)
+			goto out;
 	}
 	*out = r;
 	r = NULL;
@@ -1516,11 +1750,10 @@ dbki_record_canonical(const struct dbk_record *r, struct dbki_buf *b)
 }
 
 /*
- * A record's stored form without its sensitive fields, for a bundle:
- * until the team's restricted key travels with bundles, a value sealed
- * under this store's key would not open anywhere else.  Leaving a field
- * out is safe for merging: a field a state does not carry is left as it
- * is by the replica that merges it.
+ * A record's stored form for a bundle: sensitive values sealed under the
+ * team's key as they are, the others (a provisional key's, or any outside
+ * a team) left out.  Leaving a field out is safe for merging: a field a
+ * state does not carry is left as it is by the replica that merges it.
  */
 int
 dbki_record_encode_shared(struct dbk_store *s, enum dbk_type type,
@@ -1528,27 +1761,11 @@ dbki_record_encode_shared(struct dbk_store *s, enum dbk_type type,
     struct dbki_buf *b, struct dbk_error *err)
 {
 	struct dbk_record *r = NULL;
-	size_t k = 0;
 	int rc;
 
 	if ((rc = dbki_record_decode(s, type, id, json, len, 0, &r, err)) != 0)
 		return rc;
-	for (size_t i = 0; i < r->n; i++) {
-		const struct dbk_fielddef *fd = dbk_field_lookup(type, r->f[i].name);
-		const char *v = r->f[i].sealed;
-		/* A sensitive value travels sealed under the team's key; one
-		 * under a store's provisional key (epoch 0) opens nowhere
-		 * else, and outside a team there is no key to share. */
-		if (fd != NULL && (fd->flags & DBK_F_SENSITIVE) &&
-		    (s->team == NULL || v == NULL ||
-		    strncmp(v + 1, "1.0.", 4) == 0)) {
-			field_clear(&r->f[i]);
-			continue;
-		}
-		r->f[k++] = r->f[i];
-	}
-	r->n = k;
-	rc = dbki_record_encode(r, b);
+	rc = dbki_record_encode_shared_decoded(r, b);
 	dbk_record_free(r);
 	return rc != 0 ? dbki_error_set(err, DBK_ENOMEM, "out of memory") : 0;
 }

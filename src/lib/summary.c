@@ -98,10 +98,13 @@ in_space(const struct space *sp, const MDB_val *k)
 
 /* The block that holds (or would hold) `id`: its first id copied to
  * first[16] and its plaintext.  DBK_ENOTFOUND when the space has no
- * blocks yet. */
+ * blocks yet.  With lowest non-NULL, also whether it is the space's first
+ * block and the first id of the block after it (*has_next 0: none) --
+ * the range of ids it holds, for the cache below. */
 static int
 find_block(struct dbk_txn *t, const struct space *sp, const uint8_t id[16],
-    uint8_t first[16], uint8_t **plain, size_t *pn, struct dbk_error *err)
+    uint8_t first[16], uint8_t **plain, size_t *pn, int *lowest,
+    int *has_next, uint8_t next[16], struct dbk_error *err)
 {
 	MDB_cursor *c = NULL;
 	uint8_t want[17], lo[17];
@@ -122,9 +125,13 @@ find_block(struct dbk_txn *t, const struct space *sp, const uint8_t id[16],
 		mrc = mrc == MDB_NOTFOUND ? mdb_cursor_get(c, &k, &v, MDB_LAST) :
 		    mrc == 0 ? mdb_cursor_get(c, &k, &v, MDB_PREV) : mrc;
 		if (mrc == MDB_NOTFOUND || (mrc == 0 && !in_space(sp, &k))) {
-			/* Smaller than every block of the space: the first. */
-			memset(lo, 0, sizeof lo);
-			make_key(sp, lo, lo);
+			/* Smaller than every block of the space: the first.
+			 * (The key was once made from lo into lo itself, an
+			 * overlapping copy that gave (kind, kind, 0...) and so
+			 * missed the first fact block: a new block was made in
+			 * front of it instead.) */
+			static const uint8_t zero[16];
+			make_key(sp, zero, lo);
 			k.mv_size = key_len(sp);
 			k.mv_data = lo;
 			mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
@@ -147,35 +154,259 @@ find_block(struct dbk_txn *t, const struct space *sp, const uint8_t id[16],
 	}
 	memcpy(first, (const uint8_t *)k.mv_data + (sp->has_pre ? 1 : 0), 16);
 	rc = dbki_open_value(t, sp->db, &k, &v, plain, pn, err);
+	if (rc == 0 && lowest != NULL) {
+		MDB_val nk, nv;
+		*has_next = 0;
+		*lowest = 0;
+		mrc = mdb_cursor_get(c, &nk, &nv, MDB_NEXT);
+		if (mrc == 0 && in_space(sp, &nk)) {
+			*has_next = 1;
+			memcpy(next, (const uint8_t *)nk.mv_data +
+			    (sp->has_pre ? 1 : 0), 16);
+		}
+		/* Back to the block, then one before it. */
+		mrc = mrc == 0 ? mdb_cursor_get(c, &nk, &nv, MDB_PREV) :
+		    mrc == MDB_NOTFOUND ? mdb_cursor_get(c, &nk, &nv, MDB_LAST) :
+		    mrc;
+		if (mrc == 0)
+			mrc = mdb_cursor_get(c, &nk, &nv, MDB_PREV);
+		if (mrc == MDB_NOTFOUND || (mrc == 0 && !in_space(sp, &nk)))
+			*lowest = 1;
+		else if (mrc != 0)
+			rc = dbki_error_lmdb(err, mrc, "finding an index block");
+		if (rc != 0) {
+			dbki_free_plain(*plain, *pn);
+			*plain = NULL;
+			*pn = 0;
+		}
+	}
 	mdb_cursor_close(c);
 	return rc;
 }
 
+/*
+ * The blocks a write transaction changes stay in memory, one per space:
+ * an import in id order puts ~BLOCK_MAX records in a row into the same
+ * block, and opening, rebuilding and sealing it each time was most of
+ * the cost of a record.  A slot knows the range of ids its block holds
+ * (from its first id, or from nothing when it is the space's first
+ * block, to the next block's first id), so whether an id is its block's
+ * is answered without LMDB; the other blocks of the space do not change
+ * while it is held, so the range stays true.  An id outside the range
+ * writes the slot out and takes the id's block instead.  The blocks
+ * written, their keys and their splits are the ones writing through
+ * would give: only when they are sealed changes.
+ */
+#define NSLOT 8	/* the customer list and each kind of fact */
+
+struct slot {
+	int used;
+	struct space sp;
+	uint8_t first[16];	/* the block's first id: its key when written */
+	int on_disk;		/* LMDB holds an older copy under disk[] */
+	uint8_t disk[16];
+	int lowest;		/* no block of the space before it */
+	int has_next;		/* ids from next[] on are the next block's */
+	uint8_t next[16];
+	int dirty;
+	struct dbki_buf plain;	/* the entries, as stored */
+};
+
+struct dbki_blkcache {
+	struct slot s[NSLOT];
+};
+
+static int
+same_space(const struct space *a, const struct space *b)
+{
+	return a->db == b->db && a->has_pre == b->has_pre && a->pre == b->pre;
+}
+
+static int
+slot_covers(const struct slot *sl, const uint8_t id[16])
+{
+	return (sl->lowest || memcmp(id, sl->first, 16) >= 0) &&
+	    (!sl->has_next || memcmp(id, sl->next, 16) < 0);
+}
+
+static int
+slot_write(struct dbk_txn *t, struct slot *sl, struct dbk_error *err)
+{
+	uint8_t k[17];
+	int rc;
+
+	if (!sl->dirty)
+		return 0;
+	/* A new first entry renames the block. */
+	if (sl->on_disk && memcmp(sl->disk, sl->first, 16) != 0) {
+		make_key(&sl->sp, sl->disk, k);
+		if ((rc = dbki_del(t, sl->sp.db, k, key_len(&sl->sp), err)) != 0)
+			return rc;
+	}
+	make_key(&sl->sp, sl->first, k);
+	if ((rc = dbki_put(t, sl->sp.db, k, key_len(&sl->sp), sl->plain.p ?
+	    sl->plain.p : "", sl->plain.len, 0, err)) != 0)
+		return rc;
+	sl->on_disk = 1;
+	memcpy(sl->disk, sl->first, 16);
+	sl->dirty = 0;
+	return 0;
+}
+
+static void
+slot_drop(struct slot *sl)
+{
+	dbki_buf_free(&sl->plain);
+	memset(sl, 0, sizeof *sl);
+}
+
+int
+dbki_index_flush(struct dbk_txn *t, struct dbk_error *err)
+{
+	int rc;
+
+	if (t->blk == NULL)
+		return 0;
+	for (size_t i = 0; i < NSLOT; i++)
+		if (t->blk->s[i].used &&
+		    (rc = slot_write(t, &t->blk->s[i], err)) != 0)
+			return rc;
+	return 0;
+}
+
+void
+dbki_index_drop(struct dbk_txn *t)
+{
+	if (t->blk == NULL)
+		return;
+	for (size_t i = 0; i < NSLOT; i++)
+		slot_drop(&t->blk->s[i]);
+	free(t->blk);
+	t->blk = NULL;
+}
+
+/* The slot holding the block `id` belongs in, read in if need be. */
+static int
+slot_get(struct dbk_txn *t, const struct space *sp, const uint8_t id[16],
+    struct slot **out, struct dbk_error *err)
+{
+	struct slot *sl = NULL;
+	uint8_t *plain = NULL;
+	size_t pn = 0;
+	int rc;
+
+	*out = NULL;
+	if (t->blk == NULL && (t->blk = calloc(1, sizeof *t->blk)) == NULL)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	for (size_t i = 0; i < NSLOT; i++)
+		if (t->blk->s[i].used && same_space(&t->blk->s[i].sp, sp))
+			sl = &t->blk->s[i];
+	if (sl != NULL && slot_covers(sl, id)) {
+		*out = sl;
+		return 0;
+	}
+	if (sl == NULL) {
+		for (size_t i = 0; sl == NULL && i < NSLOT; i++)
+			if (!t->blk->s[i].used)
+				sl = &t->blk->s[i];
+		if (sl == NULL)
+			sl = &t->blk->s[0];
+	}
+	/* Out of its range (or the slot is wanted): written and let go. */
+	if (sl->used && (rc = slot_write(t, sl, err)) != 0)
+		return rc;
+	slot_drop(sl);
+	rc = find_block(t, sp, id, sl->first, &plain, &pn, &sl->lowest,
+	    &sl->has_next, sl->next, err);
+	if (rc == DBK_ENOTFOUND) {
+		/* The space's first block, made by this put. */
+		memcpy(sl->first, id, 16);
+		sl->lowest = 1;
+		sl->has_next = 0;
+		rc = 0;
+	} else if (rc == 0) {
+		sl->on_disk = 1;
+		memcpy(sl->disk, sl->first, 16);
+	}
+	if (rc != 0) {
+		slot_drop(sl);
+		return rc;
+	}
+	dbki_buf_init(&sl->plain, (size_t)1 << 24);
+	if (plain != NULL) {
+		/* open_value allocated pn + 1: the buffer adopts it whole. */
+		sl->plain.p = (char *)plain;
+		sl->plain.len = pn;
+		sl->plain.cap = pn + 1;
+	}
+	sl->sp = *sp;
+	sl->used = 1;
+	*out = sl;
+	return 0;
+}
+
 /* Put (or replace) id's entry in its block; past BLOCK_MAX the block
- * splits in two halves. */
+ * splits in two halves, the first written at once, the second kept. */
 static int
 block_put(struct dbk_txn *t, const struct space *sp, const uint8_t id[16],
     const struct dbki_buf *sum, struct dbk_error *err)
 {
 	struct entry e[BLOCK_MAX + 2];
 	struct dbki_buf out[2];
-	uint8_t key[16], *plain = NULL, first[2][16], k[17];
-	size_t pn = 0, nb = 1;
+	struct slot *sl = NULL;
+	uint8_t first[2][16], k[17];
+	size_t nb = 1;
 	long n = 0;
-	int rc, have;
+	int rc;
 
 	dbki_buf_init(&out[0], (size_t)1 << 24);
 	dbki_buf_init(&out[1], (size_t)1 << 24);
-	rc = find_block(t, sp, id, key, &plain, &pn, err);
-	have = rc == 0;
-	if (rc == DBK_ENOTFOUND)
-		rc = 0;
-	if (rc != 0)
+	if ((rc = slot_get(t, sp, id, &sl, err)) != 0)
 		goto out;
-	if (have && (n = parse_block(plain, pn, e, BLOCK_MAX + 1)) < 0) {
+	if ((n = parse_block((const uint8_t *)sl->plain.p, sl->plain.len, e,
+	    BLOCK_MAX + 1)) < 0) {
 		rc = dbki_error_set(err, DBK_EINTEGRITY,
 		    "a block of the %s index is malformed", dbki_db_names[sp->db]);
 		goto out;
+	}
+	{
+		/* Room for one more (or a replacement): edited where it lies,
+		 * instead of copying every entry into a new buffer. */
+		long i = 0;
+		size_t off = 0, oldlen = 0, newlen = ENTRY_HDR + sum->len;
+		int replace;
+		while (i < n && memcmp(e[i].id, id, 16) < 0)
+			i++;
+		replace = i < n && memcmp(e[i].id, id, 16) == 0;
+		if (n + !replace <= BLOCK_MAX) {
+			uint8_t hdr[ENTRY_HDR];
+			char *p;
+			if (i < n)
+				off = (size_t)(e[i].id - (const uint8_t *)sl->plain.p);
+			else
+				off = sl->plain.len;
+			if (replace)
+				oldlen = ENTRY_HDR + e[i].len;
+			if (sum->oom || (newlen > oldlen &&
+			    dbki_buf_reserve(&sl->plain, newlen - oldlen) != 0)) {
+				rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+				goto out;
+			}
+			p = sl->plain.p;
+			memmove(p + off + newlen, p + off + oldlen,
+			    sl->plain.len - off - oldlen);
+			memcpy(hdr, id, 16);
+			dbki_le32(hdr + 16, (uint32_t)sum->len);
+			memcpy(p + off, hdr, ENTRY_HDR);
+			if (sum->len > 0)
+				memcpy(p + off + ENTRY_HDR, sum->p, sum->len);
+			sl->plain.len = sl->plain.len - oldlen + newlen;
+			p[sl->plain.len] = '\0';
+			if (off == 0)
+				memcpy(sl->first, id, 16);
+			sl->dirty = 1;
+			goto out;
+		}
 	}
 	{
 		/* The block's entries with this one in its place. */
@@ -210,19 +441,28 @@ block_put(struct dbk_txn *t, const struct space *sp, const uint8_t id[16],
 		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
 		goto out;
 	}
-	/* A new first entry renames the block. */
-	if (have && memcmp(key, first[0], 16) != 0) {
-		make_key(sp, key, k);
-		if ((rc = dbki_del(t, sp->db, k, key_len(sp), err)) != 0)
+	if (nb == 2) {
+		/* The first half goes out now (renaming the block if its
+		 * first entry is new); the second, a block LMDB has not seen,
+		 * takes the slot with the range from its first id on. */
+		if (sl->on_disk && memcmp(sl->disk, first[0], 16) != 0) {
+			make_key(sp, sl->disk, k);
+			if ((rc = dbki_del(t, sp->db, k, key_len(sp), err)) != 0)
+				goto out;
+		}
+		make_key(sp, first[0], k);
+		if ((rc = dbki_put(t, sp->db, k, key_len(sp), out[0].p,
+		    out[0].len, 0, err)) != 0)
 			goto out;
+		sl->on_disk = 0;
+		sl->lowest = 0;
 	}
-	for (size_t i = 0; i < nb && rc == 0; i++) {
-		make_key(sp, first[i], k);
-		rc = dbki_put(t, sp->db, k, key_len(sp), out[i].p, out[i].len, 0,
-		    err);
-	}
+	dbki_buf_free(&sl->plain);
+	sl->plain = out[nb - 1];
+	dbki_buf_init(&out[nb - 1], (size_t)1 << 24);
+	memcpy(sl->first, first[nb - 1], 16);
+	sl->dirty = 1;
 out:
-	dbki_free_plain(plain, pn);
 	dbki_buf_free(&out[0]);
 	dbki_buf_free(&out[1]);
 	return rc;
@@ -250,11 +490,13 @@ block_get(struct dbk_txn *t, const struct space *sp, const uint8_t id[16],
 	uint8_t key[16], *plain = NULL;
 	size_t pn = 0;
 	long n;
-	int rc = find_block(t, sp, id, key, &plain, &pn, err);
+	int rc;
 
 	*bytes = NULL;
 	*len = 0;
-	if (rc != 0)
+	if ((rc = dbki_index_flush(t, err)) != 0 ||
+	    (rc = find_block(t, sp, id, key, &plain, &pn, NULL, NULL, NULL,
+	    err)) != 0)
 		return rc;
 	if ((n = parse_block(plain, pn, e, BLOCK_MAX + 1)) < 0) {
 		dbki_free_plain(plain, pn);
@@ -319,6 +561,8 @@ dbk_customer_rows_ex(struct dbk_txn *t, unsigned flags,
 	int mrc, rc = 0, reveal = (flags & DBK_ROWS_REVEAL) != 0;
 	int newest = (flags & DBK_ROWS_NEWEST) != 0;
 
+	if ((rc = dbki_index_flush(t, err)) != 0)
+		return rc;
 	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[DBI_CSUM], &c)) != 0)
 		return dbki_error_lmdb(err, mrc, "opening a cursor");
 	for (mrc = mdb_cursor_get(c, &k, &v, newest ? MDB_LAST : MDB_FIRST);
@@ -477,6 +721,8 @@ dbki_fact_walk(struct dbk_txn *t, enum dbk_type type, dbki_fact_fn fn,
 		nf++;
 	if (nf == 0)
 		return dbki_error_set(err, DBK_EINVAL, "no facts for this type");
+	if ((rc = dbki_index_flush(t, err)) != 0)
+		return rc;
 	if ((mrc = mdb_cursor_open(t->t, t->s->dbi[DBI_FACT], &c)) != 0)
 		return dbki_error_lmdb(err, mrc, "opening a cursor");
 	for (mrc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);

@@ -262,7 +262,10 @@ dbk_txn_commit(struct dbk_txn *t, struct dbk_error *err)
 {
 	int rc = 0, mrc;
 
-	if (t->write && t->audit_dirty)
+	if (t->write)
+		rc = dbki_index_flush(t, err);
+	dbki_index_drop(t);
+	if (rc == 0 && t->write && t->audit_dirty)
 		rc = dbki_audit_seal_head(t, err);
 	if (rc == 0 && t->write && t->hlc_dirty)
 		rc = save_counter(t, "clock", t->hlc, err);
@@ -289,6 +292,7 @@ dbk_txn_abort(struct dbk_txn *t)
 {
 	if (t == NULL)
 		return;
+	dbki_index_drop(t);
 	mdb_txn_abort(t->t);
 	dbki_rkeys_settle(t, 0);
 	dbki_keys_close(t->s);
