@@ -1585,7 +1585,11 @@ dbki_record_merge(struct dbk_txn *t, enum dbk_type type,
 	size_t nch = 0;
 	int rc, isnew, hist_only = 0;
 
-	if ((rc = dbki_record_decode(t->s, type, id, json, len, 0, &in,
+	/* Sensitive values are opened where this store holds the key: one
+	 * that does not authenticate (sealed for another record or field,
+	 * or made up) refuses the record here, instead of failing every
+	 * later read of it.  Values under a key not held stay sealed. */
+	if ((rc = dbki_record_decode(t->s, type, id, json, len, 1, &in,
 	    err)) != 0)
 		return rc;
 	/* A version stamped more than a day ahead of our clock is set

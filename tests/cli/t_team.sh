@@ -116,6 +116,20 @@ has "joined this store to team '華東銷售'"
 must N customer show CL
 has "丙公司"
 
+# A sealed budget that does not authenticate (changed by an insider in
+# his own store, where he cannot open it anyway): the lead, who holds the
+# key, refuses that record and keeps the one it has; the rest lands.
+must B --format csv customer list --all
+CBID=$(printf '%s\n' "$OUT" | awk -F, '$2=="CB"{print $1}')
+"$TAMPER" rec-flip "$T/B" "$PF" "$CBID" budget >/dev/null 2>&1 && ok || fail "rec-flip $CBID"
+must B customer add 癸 --code CZ
+must B export --full --to 王伟 -o "$T/flip.bundle"
+must L import "$T/flip.bundle"
+case "$OUT" in *"1 rejected"*) ok ;; *) fail "a forged sealed value was not rejected: $OUT" ;; esac
+[ "$(field L CB budget)" = "300000.00" ] && ok || fail "the lead's CB budget: $(field L CB budget)"
+must L customer show CZ
+must L doctor
+
 # A member who claims to be a manager in her own store: her keys and
 # roster are refused by the lead, who knows her as a member.
 cp -a "$T/A" "$T/A2"
