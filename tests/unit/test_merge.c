@@ -5,7 +5,7 @@
  * records in random order with duplicates; after a full exchange every
  * replica holds byte-identical canonical state, and no replica keeps in
  * history a version newer than the current one.  DBK_MERGE_CASES (default
- * 1000) and DBK_MERGE_SEED (default 1) set the run; a failure prints the
+ * 3000: thousands per CI run) and DBK_MERGE_SEED (default 1) set the run; a failure prints the
  * case's seed.
  */
 #include "testutil.h"
@@ -306,7 +306,7 @@ static void
 test_converge(void **state)
 {
 	const char *cs = getenv("DBK_MERGE_CASES"), *ss = getenv("DBK_MERGE_SEED");
-	uint64_t cases = cs != NULL ? strtoull(cs, NULL, 10) : 1000;
+	uint64_t cases = cs != NULL ? strtoull(cs, NULL, 10) : 3000;
 	uint64_t seed = ss != NULL ? strtoull(ss, NULL, 10) : 1;
 
 	(void)state;
