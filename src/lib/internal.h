@@ -198,6 +198,9 @@ int dbki_get(struct dbk_txn *t, enum dbki_db db, const void *key,
 int dbki_open_value(struct dbk_txn *t, enum dbki_db db, const MDB_val *k,
     const MDB_val *v, uint8_t **val, size_t *vlen, struct dbk_error *err) DBK_WUR;
 void dbki_free_plain(void *p, size_t len);
+#ifdef DBK_TESTING
+extern int dbki_test_no_wipe;	/* skip the wipe: the hygiene test's mutant */
+#endif
 int dbki_del(struct dbk_txn *t, enum dbki_db db, const void *key,
     size_t klen, struct dbk_error *err) DBK_WUR;
 

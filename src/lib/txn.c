@@ -95,11 +95,20 @@ dbki_get(struct dbk_txn *t, enum dbki_db db, const void *key, size_t klen,
 	return dbki_open_value(t, db, &k, &v, val, vlen, err);
 }
 
+#ifdef DBK_TESTING
+/* The hygiene test sets this in a child to prove it would notice a
+ * forgotten wipe (test builds only). */
+int dbki_test_no_wipe;
+#endif
+
 void
 dbki_free_plain(void *p, size_t len)
 {
 	if (p == NULL)
 		return;
+#ifdef DBK_TESTING
+	if (!dbki_test_no_wipe)
+#endif
 	sodium_memzero(p, len);
 	free(p);
 }

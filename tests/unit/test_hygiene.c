@@ -197,6 +197,67 @@ test_core_dumps_off(void **state)
 	assert_int_equal(rl.rlim_max, 0);
 }
 
+/* The store's X25519 secret key, masked like the other needles. */
+static uint8_t xsk_m[32];
+
+static int
+xsk_get(struct dbk_txn *t, void *ctx, struct dbk_error *err)
+{
+	(void)ctx; (void)err;
+	for (size_t i = 0; i < sizeof xsk_m; i++)
+		xsk_m[i] = t->s->sec->x_sk[i] ^ MASK;
+	return 0;
+}
+
+/* Create, open, use and close a store; then: does the process still
+ * hold its secret key anywhere? */
+static int
+key_left_behind(void)
+{
+	struct dbk_error err = { 0 };
+	struct dbk_store *s = NULL;
+	struct dbk_init_opts o = { "hygiene", NULL, NULL, DBK_KDF_TEST, 0 };
+	char *dir = th_tmpdir();
+	struct add a = { .name = "甲", .zh = "乙" };
+	int hits;
+
+	if (dbk_store_create(dir, "pw-key", 6, &o, &err) != 0 ||
+	    dbk_store_open(dir, "pw-key", 6, &s, &err) != 0 ||
+	    dbk_store_read(s, xsk_get, NULL, &err) != 0 ||
+	    dbk_store_write(s, add_one, &a, &err) != 0)
+		return -1;
+	dbk_store_close(s);
+	hits = scan_self(xsk_m, sizeof xsk_m);
+	th_rmtree(dir);
+	free(dir);
+	return hits;
+}
+
+/*
+ * The scan finds a forgotten wipe, not only a review: in a child, the
+ * library's wipe of decrypted values (dbki_free_plain, which also frees
+ * the stored identity keys after open) is switched off, and the key is
+ * then found in freed memory; with the wipe, nowhere.
+ */
+static void
+test_forgotten_wipe_is_found(void **state)
+{
+	pid_t pid;
+	int status;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dbki_test_no_wipe = 1;
+		_exit(key_left_behind() >= 1 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(key_left_behind(), 0);
+}
+
 /* Death test: reading the data key outside a transaction faults. */
 static void
 test_keys_fault_outside_txn(void **state)
@@ -244,6 +305,7 @@ main(void)
 		cmocka_unit_test(test_core_dumps_off),
 		cmocka_unit_test(test_no_secrets_left),
 		cmocka_unit_test(test_keys_fault_outside_txn),
+		cmocka_unit_test(test_forgotten_wipe_is_found),
 	};
 	struct dbk_error err = { 0 };
 
