@@ -201,7 +201,7 @@ if [ "$WRITE" = 1 ]; then
 		echo "Measured $(date -u +%Y-%m-%d) by \`bash tools/bench-peers.sh $B $NC $NI --write\`"
 		echo "on $(nproc) vCPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)),"
 		echo "$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, Linux $(uname -r);"
-		echo "sqlite3 $(sqlite3 --version | cut -d' ' -f1), sqlcipher $(sqlcipher --version 2>/dev/null | cut -d' ' -f1),"
+		echo "sqlite3 $(sqlite3 --version | cut -d' ' -f1), sqlcipher $(dpkg-query -W -f='${Version}' sqlcipher 2>/dev/null || echo '?') (SQLite $(sqlcipher --version 2>/dev/null | cut -d' ' -f1)),"
 		echo "age $(age --version), minisign $(minisign -v 2>&1 | head -1 | awk '{print $2}');"
 		echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). One run each; eval and SQL medians of 3."
 		echo
