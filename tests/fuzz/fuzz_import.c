@@ -19,6 +19,8 @@
 static uint8_t snd_ed_pk[32], snd_ed_sk[64], snd_x_pk[32];
 static char ident[128], bpath[64];
 static const uint8_t bid[16] = "fuzzed bundle id";
+/* The header's team: the seeds' team items name it (seedgen.c). */
+static const uint8_t team[16] = "fuzzed team id!!";
 
 static void
 setup(void)
@@ -73,6 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&h, 0, sizeof h);
 	memcpy(h.id, bid, 16);
+	memcpy(h.team, team, 16);
 	memcpy(h.ed_pk, snd_ed_pk, 32);
 	memcpy(h.x_pk, snd_x_pk, 32);
 	h.seq = 1;
@@ -90,6 +93,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dbki_buf_free(&out);
 
 	rc = dbk_import(s, bpath, 1, ident, &rep, &err);
+	/* FUZZ_VERBOSE=1: what import said, when checking the seeds. */
+	if (getenv("FUZZ_VERBOSE") != NULL)
+		fprintf(stderr, "import: %d %s (added %zu, rejected %zu)\n", rc,
+		    err.msg ? err.msg : "ok", rep.added, rep.rejected);
 	if (rc != 0 && err.msg == NULL)
 		fz_die("import failed (%d) without a message", rc);
 	if (rc == 0 && rep.already)
