@@ -6,9 +6,10 @@ set -euo pipefail
 # chromium and fonts-noto-cjk: tests/cli/t_report.sh renders the HTML
 # report in headless Chromium and checks that its Chinese text is drawn.
 # git: tests/cli/t_syncdir.sh runs the README's shared-repository recipe.
+# clang: tools/fuzz.sh builds the libFuzzer harnesses with it.
 pkgs=(build-essential cmake pkg-config libsodium-dev liblmdb-dev
       libcjson-dev libutf8proc-dev libcmocka-dev python3
-      chromium fonts-noto-cjk git)
+      chromium fonts-noto-cjk git clang)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test.sh -- run every test: a release build with warnings as errors, then
-# the test build with AddressSanitizer and UndefinedBehaviorSanitizer.
+# the test build with AddressSanitizer and UndefinedBehaviorSanitizer,
+# then each fuzzer for a short fixed time (docs/FUZZING.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh
@@ -19,3 +20,6 @@ cmake --build build-asan -j"$jobs"
     ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --output-on-failure -j"$jobs")
+
+echo "== fuzzers (20 s each) =="
+bash tools/fuzz.sh 20
