@@ -427,7 +427,8 @@ rd(struct dbki_bundle_reader *r, uint64_t off, void *p, size_t n,
 		return 0;
 	}
 	while (n > 0) {
-		ssize_t got = pread(r->src.fd, b, n, (off_t)off);
+		ssize_t got = dbki_fault_io() ? -1 :
+		    pread(r->src.fd, b, n, (off_t)off);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)

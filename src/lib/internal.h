@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "dealbook/dealbook.h"
+#include "fault.h"
 
 #define DBK_UNUSED __attribute__((unused))
 #define DBK_WUR __attribute__((warn_unused_result))
@@ -164,7 +165,19 @@ struct dbk_txn {
 	 * written once (summary.c): a bulk import rewrote and re-sealed a
 	 * whole block per record. */
 	struct dbki_blkcache *blk;
+#ifdef DBK_TESTING
+	int fault_dead;    /* a simulated LMDB failure happened (txn.c) */
+#endif
 };
+
+/* A simulated LMDB failure for this transaction's next get, put or del
+ * (txn.c, test builds): 0 to go on, else the LMDB status to fail with;
+ * the transaction is dead after it, as after a real one. */
+#ifdef DBK_TESTING
+int dbki_txn_fault(struct dbk_txn *t);
+#else
+#define dbki_txn_fault(t) 0
+#endif
 
 /* Settle the keyring at the end of a transaction (txn.c): keep the
  * rotated one (committed) or put the saved one back. */

@@ -161,6 +161,11 @@ dbki_error_lmdb(struct dbk_error *err, int mrc, const char *what)
 		/* Not DBK_EFULL: growing the map cannot help a full disk. */
 		return dbki_error_set(err, DBK_EIO, "%s: no space left on device",
 		    what);
+	if (mrc > 0)
+		/* The system's errno passed on (LMDB's own codes are below
+		 * zero): an I/O error, or memory, as everywhere else. */
+		return dbki_error_set(err, mrc == ENOMEM ? DBK_ENOMEM : DBK_EIO,
+		    "%s: %s", what, strerror(mrc));
 	return dbki_error_set(err, DBK_ELMDB, "%s: %s", what, mdb_strerror(mrc));
 }
 
@@ -354,7 +359,8 @@ env_open(struct dbk_store *s, int create, struct dbk_error *err)
 	}
 	/* No NOSYNC, NOMETASYNC, WRITEMAP, MAPASYNC, NOMEMINIT or NOLOCK:
 	 * every acknowledged commit is durable and freed pages are zeroed. */
-	mrc = mdb_env_open(s->env, s->path, 0, 0600);
+	if ((mrc = dbki_fault_io() ? EIO : 0) == 0)
+		mrc = mdb_env_open(s->env, s->path, 0, 0600);
 	if (mrc != 0)
 		return dbki_error_lmdb(err, mrc, "opening the store");
 	{
@@ -401,7 +407,12 @@ env_open(struct dbk_store *s, int create, struct dbk_error *err)
 			return dbki_error_lmdb(err, mrc, "opening a database");
 		}
 	}
-	if ((mrc = mdb_txn_commit(txn)) != 0)
+	if (dbki_fault_io()) {
+		mdb_txn_abort(txn);
+		mrc = EIO;
+	} else
+		mrc = mdb_txn_commit(txn);
+	if (mrc != 0)
 		return dbki_error_lmdb(err, mrc, "opening the databases");
 	if (s->dbs_added) {
 		if ((mrc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
@@ -898,7 +909,8 @@ create_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	MDB_val k = { 6, "header" }, v = { HDR_LEN, c->hdr };
 	int mrc, rc;
 
-	mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, MDB_NOOVERWRITE);
+	if ((mrc = dbki_txn_fault(t)) == 0)
+		mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, MDB_NOOVERWRITE);
 	if (mrc != 0)
 		return dbki_error_lmdb(err, mrc, "writing the store header");
 	if ((rc = dbki_put(t, DBI_META, "ident", 5, c->ident, IDENT_LEN, 0,
@@ -960,7 +972,7 @@ dbk_store_create(const char *path, const char *pass, size_t passlen,
 	if (dbk_store_exists(path))
 		return dbki_error_set(err, DBK_EEXIST,
 		    "a store already exists at '%s'", path);
-	if (mkdir(path, 0700) == 0) {
+	if (!dbki_fault_io() && mkdir(path, 0700) == 0) {
 		made_dir = 1;
 	} else if (errno != EEXIST) {
 		return dbki_error_errno(err, DBK_EIO, "creating directory", path);
@@ -1277,8 +1289,10 @@ passwd_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
 	struct passwd_ctx *c = vctx;
 	MDB_val k = { 6, "header" }, v = { HDR_LEN, (void *)c->hdr };
-	int mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, 0);
+	int mrc = dbki_txn_fault(t);
 
+	if (mrc == 0)
+		mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, 0);
 	if (mrc != 0)
 		return dbki_error_lmdb(err, mrc, "writing the store header");
 	return dbki_audit_append(t, "passwd", 0, NULL, NULL, 0, err);
@@ -1311,7 +1325,8 @@ rewrite_header_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		return dbki_error_set(err, DBK_EFORMAT, "the store header is missing");
 	memcpy(copy, v.mv_data, HDR_LEN);
 	v.mv_data = copy;
-	mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, 0);
+	if ((mrc = dbki_txn_fault(t)) == 0)
+		mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, 0);
 	return mrc == 0 ? 0 : dbki_error_lmdb(err, mrc, "rewriting the header");
 }
 

@@ -244,7 +244,7 @@ out_fd(void *vctx, const void *p, size_t n, struct dbk_error *err)
 	const uint8_t *b = p;
 
 	while (n > 0) {
-		ssize_t w = write(x->fd, b, n);
+		ssize_t w = dbki_fault_io() ? -1 : write(x->fd, b, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -551,7 +551,8 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	dbki_buf_init(&plain, MAX_ITEM + 2 * DBKI_BUNDLE_CHUNK);
 	/* A transaction retried (the map grew) starts the file again. */
 	x->written = 0;
-	if (ftruncate(x->fd, 0) != 0 || lseek(x->fd, 0, SEEK_SET) != 0) {
+	if (dbki_fault_io() || ftruncate(x->fd, 0) != 0 ||
+	    lseek(x->fd, 0, SEEK_SET) != 0) {
 		rc = dbki_error_errno(err, DBK_EIO, "writing", x->path);
 		goto out;
 	}
@@ -787,7 +788,7 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	w = NULL;	/* freed by end, on failure too */
 	if (rc != 0)
 		goto out;
-	if (fsync(x->fd) != 0) {
+	if (dbki_fault_io() || fsync(x->fd) != 0) {
 		rc = dbki_error_errno(err, DBK_EIO, "syncing", x->path);
 		goto out;
 	}
@@ -841,7 +842,7 @@ dbk_export(struct dbk_store *s, const char *const *to, size_t nto,
 	rc = dbk_store_write(s, export_txn, &x, err);
 	if (close(x.fd) != 0 && rc == 0)
 		rc = dbki_error_errno(err, DBK_EIO, "closing", path);
-	if (rc == 0 && rename(tmp, path) != 0)
+	if (rc == 0 && (dbki_fault_io() || rename(tmp, path) != 0))
 		rc = dbki_error_errno(err, DBK_EIO, "renaming into", path);
 	if (rc != 0)
 		(void)unlink(tmp);
@@ -1298,7 +1299,7 @@ dbk_import(struct dbk_store *s, const char *path, int dry_run,
 	int fd, rc;
 
 	memset(report, 0, sizeof *report);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (dbki_fault_io() || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return dbki_error_errno(err, errno == ENOENT ? DBK_ENOTFOUND :
 		    DBK_EIO, "opening", path);
 	/* The size before anything else; the reader holds a chunk and an
