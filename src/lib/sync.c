@@ -902,6 +902,7 @@ struct sender_check {
 	char name[256];
 	int manager;   /* on the roster as a manager */
 	int trusted;   /* not on the roster: --trust named them */
+	struct dbk_error err; /* why the roster could not be read */
 };
 
 static int
@@ -910,11 +911,18 @@ sender_ok(void *vctx, const uint8_t ed[32], const uint8_t x[32])
 	struct sender_check *sc = vctx;
 	struct sender_find f;
 	uint8_t ted[32], tx[32];
+	int rc;
 
 	memset(&f, 0, sizeof f);
 	f.ed = ed;
 	f.x = x;
-	if (dbk_member_walk(sc->t, sender_cb, &f, NULL) == 0 && f.found) {
+	rc = dbk_member_walk(sc->t, sender_cb, &f, &sc->err);
+	/* A member whose signature fails is no member (the refusal as for
+	 * a stranger); failing to read the roster is no verdict at all. */
+	if (rc != 0 && rc != DBK_EINTEGRITY)
+		return rc;
+	dbk_error_clear(&sc->err);
+	if (rc == 0 && f.found) {
 		snprintf(sc->name, sizeof sc->name, "%s", f.name);
 		sc->manager = f.manager;
 		return 1;
@@ -997,8 +1005,12 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	/* Pass 1 (caps, sender, signature, my stanza); pass 2 below reads
 	 * the items one by one, authenticating every chunk again, and the
 	 * transaction commits only after its clean end. */
-	if ((rc = dbki_bundle_reader_open(x->fd, s->x_pk, s->sec->x_sk,
-	    sender_ok, &sc, &info, &rd, err)) != 0)
+	rc = dbki_bundle_reader_open(x->fd, s->x_pk, s->sec->x_sk, sender_ok,
+	    &sc, &info, &rd, err);
+	if (rc != 0 && sc.err.code == rc && sc.err.msg != NULL)
+		(void)dbki_error_set(err, rc, "%s", sc.err.msg);
+	dbk_error_clear(&sc.err);
+	if (rc != 0)
 		return rc;
 	snprintf(x->rep->sender, sizeof x->rep->sender, "%s", sc.name);
 	x->rep->seq = info.seq;
