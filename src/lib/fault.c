@@ -7,6 +7,7 @@
 #define DBKI_FAULT_IMPL 1
 
 #include <errno.h>
+#include <execinfo.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,9 @@ static struct {
 	unsigned long fired;
 } faults[DBK_FAULT_KINDS];
 static int env_done;
+
+/* ASan's, when the build has it. */
+extern void __sanitizer_print_stack_trace(void) __attribute__((weak));
 
 static const char *const kind_names[DBK_FAULT_KINDS] = {
 	"alloc", "io", "full"
@@ -92,6 +96,20 @@ hit(enum dbk_test_fault kind)
 	    (c > faults[kind].n && !faults[kind].sticky))
 		return 0;
 	faults[kind].fired++;
+	{
+		/* Where call N fired, for whoever is chasing a finding:
+		 * DEALBOOK_TEST_FAULT_TRACE=N (symbolized under ASan). */
+		const char *tr = getenv("DEALBOOK_TEST_FAULT_TRACE");
+		if (tr != NULL && strtoul(tr, NULL, 10) == c) {
+			if (__sanitizer_print_stack_trace != NULL) {
+				__sanitizer_print_stack_trace();
+			} else {
+				void *pc[32];
+				int depth = backtrace(pc, 32);
+				backtrace_symbols_fd(pc, depth, 2);
+			}
+		}
+	}
 	return 1;
 }
 
@@ -111,15 +129,11 @@ dbki_fault_io(void)
 }
 
 int
-dbki_fault_lmdb(void)
+dbki_fault_lmdb(int write)
 {
-	/* Both kinds count every LMDB write, so a test of either sees the
-	 * same N for the same site. */
-	int io = hit(DBK_FAULT_IO), full = hit(DBK_FAULT_FULL);
-
-	if (io)
+	if (hit(DBK_FAULT_IO))
 		return EIO;
-	return full ? MDB_MAP_FULL : 0;
+	return write && hit(DBK_FAULT_FULL) ? MDB_MAP_FULL : 0;
 }
 
 /* ---- the allocation wrappers: what the library's macros call ---- */

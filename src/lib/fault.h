@@ -21,7 +21,7 @@
 enum dbk_test_fault {
 	DBK_FAULT_ALLOC = 0,	/* an allocation returns NULL */
 	DBK_FAULT_IO,		/* a write, sync, rename, read or LMDB call: EIO */
-	DBK_FAULT_FULL,		/* an LMDB write: MDB_MAP_FULL */
+	DBK_FAULT_FULL,		/* an LMDB put or del: MDB_MAP_FULL */
 	DBK_FAULT_KINDS
 };
 
@@ -43,10 +43,11 @@ unsigned long dbk_test_fault_fired(enum dbk_test_fault kind);
 /* The hooks, at the call sites: nonzero when this call must fail.
  * dbki_fault_io sets errno to EIO when it fires, so the caller's usual
  * errno path reports it.  dbki_fault_lmdb returns the LMDB status to
- * fail with (EIO or MDB_MAP_FULL), 0 to go on. */
+ * fail with, 0 to go on: EIO, or MDB_MAP_FULL for a write (only a
+ * write fills the map). */
 int dbki_fault_alloc(void);
 int dbki_fault_io(void);
-int dbki_fault_lmdb(void);
+int dbki_fault_lmdb(int write);
 
 /* What the macros below call (fault.c). */
 void *dbki_t_malloc(size_t n);
@@ -78,7 +79,7 @@ void *dbki_t_sodium_allocarray(size_t n, size_t m);
 
 #define dbki_fault_alloc()	0
 #define dbki_fault_io()		0
-#define dbki_fault_lmdb()	0
+#define dbki_fault_lmdb(w)	0
 
 #endif /* DBK_TESTING */
 

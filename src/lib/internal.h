@@ -170,13 +170,13 @@ struct dbk_txn {
 #endif
 };
 
-/* A simulated LMDB failure for this transaction's next get, put or del
- * (txn.c, test builds): 0 to go on, else the LMDB status to fail with;
- * the transaction is dead after it, as after a real one. */
+/* A simulated LMDB failure for this transaction's next get, or put or
+ * del (write), in test builds: 0 to go on, else the LMDB status to fail
+ * with; the transaction is dead after it, as after a real one. */
 #ifdef DBK_TESTING
-int dbki_txn_fault(struct dbk_txn *t);
+int dbki_txn_fault(struct dbk_txn *t, int write);
 #else
-#define dbki_txn_fault(t) 0
+#define dbki_txn_fault(t, write) 0
 #endif
 
 /* Settle the keyring at the end of a transaction (txn.c): keep the

@@ -909,7 +909,7 @@ create_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	MDB_val k = { 6, "header" }, v = { HDR_LEN, c->hdr };
 	int mrc, rc;
 
-	if ((mrc = dbki_txn_fault(t)) == 0)
+	if ((mrc = dbki_txn_fault(t, 1)) == 0)
 		mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, MDB_NOOVERWRITE);
 	if (mrc != 0)
 		return dbki_error_lmdb(err, mrc, "writing the store header");
@@ -1289,7 +1289,7 @@ passwd_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
 	struct passwd_ctx *c = vctx;
 	MDB_val k = { 6, "header" }, v = { HDR_LEN, (void *)c->hdr };
-	int mrc = dbki_txn_fault(t);
+	int mrc = dbki_txn_fault(t, 1);
 
 	if (mrc == 0)
 		mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, 0);
@@ -1325,7 +1325,7 @@ rewrite_header_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		return dbki_error_set(err, DBK_EFORMAT, "the store header is missing");
 	memcpy(copy, v.mv_data, HDR_LEN);
 	v.mv_data = copy;
-	if ((mrc = dbki_txn_fault(t)) == 0)
+	if ((mrc = dbki_txn_fault(t, 1)) == 0)
 		mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, 0);
 	return mrc == 0 ? 0 : dbki_error_lmdb(err, mrc, "rewriting the header");
 }

@@ -25,13 +25,13 @@
  * tests and never in life.
  */
 int
-dbki_txn_fault(struct dbk_txn *t)
+dbki_txn_fault(struct dbk_txn *t, int write)
 {
 	int mrc;
 
 	if (t->fault_dead)
 		return MDB_BAD_TXN;
-	if ((mrc = dbki_fault_lmdb()) != 0)
+	if ((mrc = dbki_fault_lmdb(write)) != 0)
 		t->fault_dead = 1;
 	return mrc;
 }
@@ -66,7 +66,7 @@ dbki_put(struct dbk_txn *t, enum dbki_db db, const void *key, size_t klen,
 	if (adlen == 0)
 		return dbki_error_set(err, DBK_EINVAL, "internal key too long");
 	/* Reserve the page space and encrypt straight into it. */
-	if ((mrc = dbki_txn_fault(t)) == 0)
+	if ((mrc = dbki_txn_fault(t, 1)) == 0)
 		mrc = mdb_put(t->t, t->s->dbi[db], &k, &v, flags | MDB_RESERVE);
 	if (mrc != 0)
 		return dbki_error_lmdb(err, mrc, "writing the store");
@@ -108,7 +108,7 @@ dbki_get(struct dbk_txn *t, enum dbki_db db, const void *key, size_t klen,
     uint8_t **val, size_t *vlen, struct dbk_error *err)
 {
 	MDB_val k = { klen, (void *)key }, v;
-	int mrc = dbki_txn_fault(t);
+	int mrc = dbki_txn_fault(t, 0);
 
 	if (mrc == 0)
 		mrc = mdb_get(t->t, t->s->dbi[db], &k, &v);
@@ -135,7 +135,7 @@ dbki_del(struct dbk_txn *t, enum dbki_db db, const void *key, size_t klen,
     struct dbk_error *err)
 {
 	MDB_val k = { klen, (void *)key };
-	int mrc = dbki_txn_fault(t);
+	int mrc = dbki_txn_fault(t, 1);
 
 	if (mrc == 0)
 		mrc = mdb_del(t->t, t->s->dbi[db], &k, NULL);
