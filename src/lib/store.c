@@ -1067,16 +1067,15 @@ dbk_store_create(const char *path, const char *pass, size_t passlen,
 out:
 	sodium_free(ident);
 	if (rc != 0 && opened && s != NULL && s->path != NULL) {
-		/* Leave no half-made store behind to block the next try. */
-		char *dp = data_path(s->path), *lp = NULL;
-		if (asprintf(&lp, "%s/lock.mdb", s->path) < 0)
-			lp = NULL;
-		if (dp != NULL)
-			(void)unlink(dp);
-		if (lp != NULL)
-			(void)unlink(lp);
-		free(dp);
-		free(lp);
+		/* Leave no half-made store behind to block the next try.
+		 * Through the directory, without a path to allocate: the
+		 * failure may have been memory. */
+		int dfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			(void)unlinkat(dfd, "data.mdb", 0);
+			(void)unlinkat(dfd, "lock.mdb", 0);
+			close(dfd);
+		}
 		if (made_dir)
 			(void)rmdir(s->path);
 	}
