@@ -26,6 +26,11 @@ int dbki_error_errno(struct dbk_error *err, int code, const char *what,
  * DBK_ENOTFOUND, else DBK_ELMDB with mdb_strerror in the message. */
 int dbki_error_lmdb(struct dbk_error *err, int mrc, const char *what);
 
+/* cJSON_ParseWithLength that tells a failed allocation (*nomem = 1)
+ * from text that is not JSON: only the second is malformed data. */
+struct cJSON;
+struct cJSON *dbki_json_parse(const void *p, size_t n, int *nomem);
+
 /* ---- fixed sizes, pinned to libsodium's constants ---- */
 #define DBKI_KEY_LEN    32u
 #define DBKI_NONCE_LEN  24u

@@ -638,6 +638,7 @@ dbki_record_decode(struct dbk_store *s, enum dbk_type type,
     struct dbk_record **out, struct dbk_error *err)
 {
 	cJSON *root = NULL, *fo, *ro, *it;
+	int nomem;
 	struct dbk_record *r = NULL;
 	const char *prev = NULL;
 	char idhex[DBK_ID_HEX];
@@ -656,7 +657,9 @@ dbki_record_decode(struct dbk_store *s, enum dbk_type type,
 	if (rc != DEC_SLOW)
 		return rc;
 	rc = DBK_EINTEGRITY;
-	root = cJSON_ParseWithLength(json, len);
+	root = dbki_json_parse(json, len, &nomem);
+	if (nomem)
+		goto nomem;
 	if (root == NULL || !cJSON_IsObject(root))
 		goto bad;
 	fo = cJSON_GetObjectItemCaseSensitive(root, "f");
@@ -1412,6 +1415,7 @@ dbk_history(struct dbk_txn *t, const struct dbk_id *id, dbk_version_fn fn,
 		uint8_t *pt = NULL;
 		size_t n = 0;
 		cJSON *o;
+		int nomem;
 		const cJSON *jf, *jh, *jr, *jv;
 		const struct dbk_fielddef *fd;
 
@@ -1419,8 +1423,12 @@ dbk_history(struct dbk_txn *t, const struct dbk_id *id, dbk_version_fn fn,
 			break;
 		if ((rc = dbki_open_value(t, DBI_HIST, &k, &v, &pt, &n, err)) != 0)
 			goto out;
-		o = cJSON_ParseWithLength((const char *)pt, n);
+		o = dbki_json_parse(pt, n, &nomem);
 		dbki_free_plain(pt, n);
+		if (nomem) {
+			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+			goto out;
+		}
 		jf = cJSON_GetObjectItemCaseSensitive(o, "f");
 		jh = cJSON_GetObjectItemCaseSensitive(o, "h");
 		jr = cJSON_GetObjectItemCaseSensitive(o, "r");

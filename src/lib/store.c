@@ -80,14 +80,19 @@ dbki_test_kill(const char *site)
 }
 #endif
 
+/* cJSON's allocations that failed, on this thread (dbki_json_parse). */
+static _Thread_local unsigned long json_nomem;
+
 /* cJSON carries decrypted record text: wipe every block it frees (R21). */
 static void *
 zmalloc(size_t n)
 {
 	size_t *p = malloc(sizeof(size_t) * 2 + n);
 
-	if (p == NULL)
+	if (p == NULL) {
+		json_nomem++;
 		return NULL;
+	}
 	p[0] = n;
 	return p + 2;
 }
@@ -102,6 +107,16 @@ zfree(void *q)
 	p = (size_t *)q - 2;
 	sodium_memzero(q, p[0]);
 	free(p);
+}
+
+cJSON *
+dbki_json_parse(const void *p, size_t n, int *nomem)
+{
+	unsigned long before = json_nomem;
+	cJSON *o = cJSON_ParseWithLength(p, n);
+
+	*nomem = o == NULL && json_nomem != before;
+	return o;
 }
 
 int
@@ -860,14 +875,17 @@ load_config(struct dbk_txn *t, struct dbk_error *err)
 	uint8_t *b = NULL;
 	size_t n = 0;
 	cJSON *o, *minor;
+	int nomem;
 	int rc = dbki_get(t, DBI_META, "config", 6, &b, &n, err);
 
 	if (rc == DBK_ENOTFOUND)
 		return dbki_error_set(err, DBK_EFORMAT, "the store has no config");
 	if (rc != 0)
 		return rc;
-	o = cJSON_ParseWithLength((const char *)b, n);
+	o = dbki_json_parse(b, n, &nomem);
 	dbki_free_plain(b, n);
+	if (nomem)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
 	if (o == NULL)
 		return dbki_error_set(err, DBK_EFORMAT, "the store config is malformed");
 	s->member = json_str_dup(o, "member");

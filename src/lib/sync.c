@@ -997,7 +997,7 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	cJSON *o = NULL;
 	uint64_t merged = 0;
 	struct vv vec = { NULL, 0 };
-	int rc, first = 1, gotvec = 0;
+	int rc, first = 1, gotvec = 0, nomem;
 
 	memset(&sc, 0, sizeof sc);
 	sc.t = t;
@@ -1096,7 +1096,11 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 			goto merge;
 		}
 		cJSON_Delete(o);
-		o = cJSON_ParseWithLength((const char *)ip, len);
+		o = dbki_json_parse(ip, len, &nomem);
+		if (nomem) {
+			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+			goto out;
+		}
 		if (o == NULL || !cJSON_IsObject(o)) {
 			rc = dbki_error_set(err, DBK_EFORMAT, "the bundle is refused "
 			    "(E_FORMAT): an item is not a JSON object");
