@@ -182,7 +182,8 @@ vv_item(struct dbki_buf *b, const struct vv *v)
 	dbki_buf_free(&j);
 }
 
-/* The vector item back to 16-byte entries; -1 if absent or malformed. */
+/* The vector item back to 16-byte entries; -1 if absent or malformed,
+ * DBK_ENOMEM out of memory. */
 static int
 vv_parse(const cJSON *o, struct vv *v)
 {
@@ -192,9 +193,10 @@ vv_parse(const cJSON *o, struct vv *v)
 	v->e = NULL;
 	v->n = 0;
 	if (!cJSON_IsArray(a) ||
-	    (size_t)cJSON_GetArraySize(a) > DBKI_BUNDLE_MAX_VEC ||
-	    (v->e = malloc((size_t)cJSON_GetArraySize(a) * 16 + 1)) == NULL)
+	    (size_t)cJSON_GetArraySize(a) > DBKI_BUNDLE_MAX_VEC)
 		return -1;
+	if ((v->e = malloc((size_t)cJSON_GetArraySize(a) * 16 + 1)) == NULL)
+		return DBK_ENOMEM;
 	cJSON_ArrayForEach(e, a) {
 		const cJSON *r = cJSON_GetArrayItem(e, 0);
 		const cJSON *h = cJSON_GetArrayItem(e, 1);
@@ -1128,7 +1130,11 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		}
 		/* The last item is the sender's version vector. */
 		if (cJSON_GetObjectItemCaseSensitive(o, "vector") != NULL) {
-			if (vv_parse(o, &vec) != 0) {
+			if ((rc = vv_parse(o, &vec)) == DBK_ENOMEM) {
+				rc = dbki_error_set(err, rc, "out of memory");
+				goto out;
+			}
+			if (rc != 0) {
 				rc = dbki_error_set(err, DBK_EFORMAT, "the bundle is "
 				    "refused (E_FORMAT): its version vector is missing "
 				    "or malformed");
