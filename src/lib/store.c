@@ -223,18 +223,26 @@ data_path(const char *dir)
 	return p;
 }
 
-int
-dbk_store_exists(const char *path)
+/* 1 when path holds a store's data file, 0 when not, DBK_ENOMEM when
+ * there was no memory to look. */
+static int
+store_probe(const char *path)
 {
 	char *p = data_path(path);
 	struct stat st;
 	int ok;
 
 	if (p == NULL)
-		return 0;
+		return DBK_ENOMEM;
 	ok = stat(p, &st) == 0;
 	free(p);
 	return ok;
+}
+
+int
+dbk_store_exists(const char *path)
+{
+	return store_probe(path) == 1;
 }
 
 /* Filesystems whose locking or mmap coherence LMDB cannot rely on. */
@@ -861,11 +869,16 @@ save_config(struct dbk_txn *t, struct dbk_error *err)
 }
 
 static char *
-json_str_dup(const cJSON *o, const char *k)
+json_str_dup(const cJSON *o, const char *k, int *nomem)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	char *c;
 
-	return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+	if (!cJSON_IsString(v))
+		return NULL;
+	if ((c = strdup(v->valuestring)) == NULL)
+		*nomem = 1;
+	return c;
 }
 
 static int
@@ -888,16 +901,19 @@ load_config(struct dbk_txn *t, struct dbk_error *err)
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
 	if (o == NULL)
 		return dbki_error_set(err, DBK_EFORMAT, "the store config is malformed");
-	s->member = json_str_dup(o, "member");
-	s->currency = json_str_dup(o, "currency");
-	s->team = json_str_dup(o, "team");
-	s->team_role = json_str_dup(o, "role");
+	s->member = json_str_dup(o, "member", &nomem);
+	s->currency = json_str_dup(o, "currency", &nomem);
+	s->team = json_str_dup(o, "team", &nomem);
+	s->team_role = json_str_dup(o, "role", &nomem);
 	/* A team founded before roles were recorded: its founder. */
-	if (s->team != NULL && s->team_role == NULL)
-		s->team_role = strdup("manager");
+	if (s->team != NULL && s->team_role == NULL &&
+	    (s->team_role = strdup("manager")) == NULL)
+		nomem = 1;
 	minor = cJSON_GetObjectItemCaseSensitive(o, "minor");
 	s->minor_digits = cJSON_IsNumber(minor) ? minor->valueint : 2;
 	cJSON_Delete(o);
+	if (nomem)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
 	if (s->member == NULL || s->currency == NULL || s->minor_digits < 0 ||
 	    s->minor_digits > 4)
 		return dbki_error_set(err, DBK_EFORMAT, "the store config is malformed");
@@ -1175,7 +1191,9 @@ dbki_store_open(const char *path, const char *pass, size_t passlen,
 	int rc, mrc;
 
 	*out = NULL;
-	if (!dbk_store_exists(path))
+	if ((rc = store_probe(path)) == DBK_ENOMEM)
+		return dbki_error_set(err, rc, "out of memory");
+	if (rc == 0)
 		return dbki_error_set(err, DBK_ENOTFOUND,
 		    "no store at '%s' (create one with 'dealbook init')", path);
 	if ((real = realpath(path, NULL)) == NULL)
