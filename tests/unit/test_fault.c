@@ -1,8 +1,8 @@
 /*
  * test_fault.c -- fault injection loops (RELIABILITY R3, R18; fault.h).
  *
- * For each operation -- init, a logged interaction, the import of a
- * small bundle, a backup -- and each kind of fault, run it again and
+ * For each operation -- init, open, a logged interaction, the import of
+ * a small bundle, a backup -- and each kind of fault, run it again and
  * again from the same starting store with the Nth allocation (or I/O
  * call, or LMDB write answering MAP_FULL) failing, N = 1, 2, 3, ...,
  * until a run no longer reaches the fault.  Every run must end with
