@@ -40,7 +40,7 @@ extern "C" {
  */
 struct dbk_error {
 	int code;   /* the DBK_E* status of the last failure, 0 if none */
-	char *msg;  /* malloc'd one-sentence message, or NULL */
+	char *msg;  /* one-sentence message, or NULL; dbk_error_clear frees it */
 };
 
 /* Free the message and reset the carrier.  Accepts NULL. */

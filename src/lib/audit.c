@@ -241,6 +241,7 @@ walk(struct dbk_txn *t, dbk_audit_fn fn, void *ctx, int verify, uint64_t *bad,
 		size_t n = 0;
 		uint64_t kseq;
 		cJSON *o;
+		int nomem;
 
 		if (k.mv_size != 8) {
 			rc = dbki_error_set(err, DBK_EINTEGRITY,
@@ -260,7 +261,12 @@ walk(struct dbk_txn *t, dbk_audit_fn fn, void *ctx, int verify, uint64_t *bad,
 			    "or moved)", expect);
 			goto fail;
 		}
-		o = cJSON_ParseWithLength((const char *)pt, n);
+		o = dbki_json_parse(pt, n, &nomem);
+		if (nomem) {
+			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+			dbki_free_plain(pt, n);
+			goto fail;
+		}
 		if (o == NULL || decode_entry(o, &e, &fields, &prev) != 0 ||
 		    e.seq != expect) {
 			rc = dbki_error_set(err, DBK_EINTEGRITY,

@@ -33,7 +33,10 @@ copy_thread(void *vctx)
 {
 	struct copier *cp = vctx;
 
-	cp->rc = mdb_env_copyfd2(cp->env, cp->wfd, MDB_CP_COMPACT);
+	/* The hook is read here, on the copier's thread, while the
+	 * caller's waits in read(): never two at once. */
+	cp->rc = dbki_fault_io() ? EIO :
+	    mdb_env_copyfd2(cp->env, cp->wfd, MDB_CP_COMPACT);
 	close(cp->wfd);
 	return NULL;
 }
@@ -74,7 +77,8 @@ copy_with_progress(struct dbk_store *s, int fd, int *werr)
 			break;
 		/* After a write error, keep draining so the copier ends. */
 		while (*werr == 0 && off < r) {
-			ssize_t w = write(fd, buf + off, (size_t)(r - off));
+			ssize_t w = dbki_fault_io() ? -1 :
+			    write(fd, buf + off, (size_t)(r - off));
 			if (w < 0 && errno == EINTR)
 				continue;
 			if (w <= 0) {
@@ -152,7 +156,7 @@ dbk_store_backup(struct dbk_store *s, const char *path, struct dbk_error *err)
 		    dbki_error_lmdb(err, mrc, "writing the backup");
 		goto fail;
 	}
-	if (fsync(fd) != 0) {
+	if (dbki_fault_io() || fsync(fd) != 0) {
 		rc = dbki_error_errno(err, errno == ENOSPC ? DBK_EFULL : DBK_EIO,
 		    "syncing", tmp);
 		goto fail;
@@ -167,7 +171,8 @@ dbk_store_backup(struct dbk_store *s, const char *path, struct dbk_error *err)
 			randombytes_buf(r, sizeof r);
 			dbki_hex(hex, r, sizeof r);
 			memcpy(tmp + strlen(tmp) - 6, hex, 6);
-			if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
+			if (!dbki_fault_io() && linkat(AT_FDCWD, proc, AT_FDCWD,
+			    tmp, AT_SYMLINK_FOLLOW) == 0)
 				break;
 			if (errno != EEXIST || tries >= 16) {
 				rc = dbki_error_errno(err, DBK_EIO, "naming the backup", tmp);
@@ -182,7 +187,7 @@ dbk_store_backup(struct dbk_store *s, const char *path, struct dbk_error *err)
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, path) != 0) {
+	if (dbki_fault_io() || rename(tmp, path) != 0) {
 		rc = dbki_error_errno(err, DBK_EIO, "renaming the backup to", path);
 		goto fail;
 	}

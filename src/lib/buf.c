@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "buf.h"
+#include "fault.h"
 
 void
 dbki_buf_init(struct dbki_buf *b, size_t max)

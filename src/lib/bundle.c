@@ -427,7 +427,8 @@ rd(struct dbki_bundle_reader *r, uint64_t off, void *p, size_t n,
 		return 0;
 	}
 	while (n > 0) {
-		ssize_t got = pread(r->src.fd, b, n, (off_t)off);
+		ssize_t got = dbki_fault_io() ? -1 :
+		    pread(r->src.fd, b, n, (off_t)off);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
@@ -598,9 +599,16 @@ reader_open(const struct src *src, const uint8_t my_pk[32],
 	}
 	r->nchunks = 0;
 	/* 2. The sender, before any cryptography. */
-	if (sender_ok != NULL && !sender_ok(ctx, info->ed_pk, info->x_pk)) {
-		rc = rfail(r, DBKI_B_UNKNOWN_SENDER, DBK_EINTEGRITY, err,
-		    "the sender is not on the roster");
+	if (sender_ok != NULL &&
+	    (rc = sender_ok(ctx, info->ed_pk, info->x_pk)) <= 0) {
+		if (rc < 0)
+			/* The check itself failed (memory, the store): no
+			 * verdict on the bundle, the caller has the cause. */
+			r->rc = dbki_error_set(err, rc, "checking the sender "
+			    "against the roster failed: %s", dbk_strerror(rc));
+		else
+			rc = rfail(r, DBKI_B_UNKNOWN_SENDER, DBK_EINTEGRITY, err,
+			    "the sender is not on the roster");
 		goto out;
 	}
 	/* 3. The signature over everything before it, the file read once

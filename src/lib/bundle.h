@@ -85,7 +85,8 @@ int dbki_bundle_seal(const struct dbki_bundle_hdr *h, const uint8_t *plain,
  * Check and open bundle b (n bytes, in memory) for the holder of
  * my_pk/my_sk: the reader's checks, the plaintext all at once.
  * sender_ok(ctx, ed_pk, x_pk) says whether the sender may send (it runs
- * before any signature or box is checked); NULL accepts anyone.  On
+ * before any signature or box is checked): 1 yes, 0 no, or a DBK_E*
+ * code when it could not tell, returned as it is; NULL accepts anyone.  On
  * success *plain (free with dbki_free_plain(p, len + 1)) and info.  On
  * failure info->cls names the class; the message says what was wrong.
  * Returns 0, DBK_EFORMAT, DBK_EINTEGRITY (signature, payload, unknown

@@ -9,12 +9,20 @@
 
 #include "internal.h"
 
+/*
+ * The message when the message itself cannot be allocated: a failure
+ * never comes back without text.  Static, so never freed.
+ */
+static char nomem_msg[] = "out of memory (the error's own message could "
+    "not be allocated)";
+
 void
 dbk_error_clear(struct dbk_error *err)
 {
 	if (err == NULL)
 		return;
-	free(err->msg);
+	if (err->msg != nomem_msg)
+		free(err->msg);
 	err->msg = NULL;
 	err->code = 0;
 }
@@ -78,14 +86,12 @@ dbki_error_set(struct dbk_error *err, int code, const char *fmt, ...)
 
 	if (err == NULL)
 		return code;
-	free(err->msg);
-	err->msg = NULL;
+	dbk_error_clear(err);
 	err->code = code;
 	va_start(ap, fmt);
 	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
-	if (n >= 0)
-		err->msg = msg;
+	err->msg = n >= 0 ? msg : nomem_msg;
 	return code;
 }
 

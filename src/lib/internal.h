@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "dealbook/dealbook.h"
+#include "fault.h"
 
 #define DBK_UNUSED __attribute__((unused))
 #define DBK_WUR __attribute__((warn_unused_result))
@@ -24,6 +25,11 @@ int dbki_error_errno(struct dbk_error *err, int code, const char *what,
 /* Translate an LMDB status: MAP_FULL -> DBK_EFULL, NOTFOUND ->
  * DBK_ENOTFOUND, else DBK_ELMDB with mdb_strerror in the message. */
 int dbki_error_lmdb(struct dbk_error *err, int mrc, const char *what);
+
+/* cJSON_ParseWithLength that tells a failed allocation (*nomem = 1)
+ * from text that is not JSON: only the second is malformed data. */
+struct cJSON;
+struct cJSON *dbki_json_parse(const void *p, size_t n, int *nomem);
 
 /* ---- fixed sizes, pinned to libsodium's constants ---- */
 #define DBKI_KEY_LEN    32u
@@ -164,7 +170,19 @@ struct dbk_txn {
 	 * written once (summary.c): a bulk import rewrote and re-sealed a
 	 * whole block per record. */
 	struct dbki_blkcache *blk;
+#ifdef DBK_TESTING
+	int fault_dead;    /* a simulated LMDB failure happened (txn.c) */
+#endif
 };
+
+/* A simulated LMDB failure for this transaction's next get, or put or
+ * del (write), in test builds: 0 to go on, else the LMDB status to fail
+ * with; the transaction is dead after it, as after a real one. */
+#ifdef DBK_TESTING
+int dbki_txn_fault(struct dbk_txn *t, int write);
+#else
+#define dbki_txn_fault(t, write) 0
+#endif
 
 /* Settle the keyring at the end of a transaction (txn.c): keep the
  * rotated one (committed) or put the saved one back. */

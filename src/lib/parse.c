@@ -15,6 +15,8 @@
 
 #include <utf8proc.h>
 
+#include "fault.h"
+
 #define MAX_MINOR_DIGITS 18
 
 /* ---- small helpers over [p, e) spans ----------------------------------- */

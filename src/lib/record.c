@@ -188,7 +188,9 @@ field_slot(struct dbk_record *r, const char *name)
 	return &r->f[pos];
 }
 
-/* Index of a replica in the record's table, adding it if needed. */
+/* Index of a replica in the record's table, adding it if needed; -1
+ * when the table is full, -2 out of memory (a decoder must not call
+ * that a malformed record). */
 static int
 replica_index(struct dbk_record *r, const uint8_t rep[8])
 {
@@ -201,7 +203,7 @@ replica_index(struct dbk_record *r, const uint8_t rep[8])
 		return -1;
 	nr = realloc(r->reps, (r->nreps + 1) * sizeof *nr);
 	if (nr == NULL)
-		return -1;
+		return -2;
 	r->reps = nr;
 	memcpy(r->reps[r->nreps], rep, 8);
 	return (int)r->nreps++;
@@ -602,9 +604,13 @@ decode_fast(struct dbk_store *s, enum dbk_type type, const struct dbk_id *id,
 	for (size_t i = 0; i < nr; i++) {
 		uint8_t rep[8];
 		size_t before = r->nreps;
-		if (dbki_unhex(rep, 8, reps[i]) != 0 ||
-		    replica_index(r, rep) != (int)before) {
+		int ix;
+		if (dbki_unhex(rep, 8, reps[i]) != 0) {
 			rc = DEC_BAD;
+			goto out;
+		}
+		if ((ix = replica_index(r, rep)) != (int)before) {
+			rc = ix == -2 ? DEC_NOMEM : DEC_BAD;
 			goto out;
 		}
 	}
@@ -632,6 +638,7 @@ dbki_record_decode(struct dbk_store *s, enum dbk_type type,
     struct dbk_record **out, struct dbk_error *err)
 {
 	cJSON *root = NULL, *fo, *ro, *it;
+	int nomem;
 	struct dbk_record *r = NULL;
 	const char *prev = NULL;
 	char idhex[DBK_ID_HEX];
@@ -650,7 +657,9 @@ dbki_record_decode(struct dbk_store *s, enum dbk_type type,
 	if (rc != DEC_SLOW)
 		return rc;
 	rc = DBK_EINTEGRITY;
-	root = cJSON_ParseWithLength(json, len);
+	root = dbki_json_parse(json, len, &nomem);
+	if (nomem)
+		goto nomem;
 	if (root == NULL || !cJSON_IsObject(root))
 		goto bad;
 	fo = cJSON_GetObjectItemCaseSensitive(root, "f");
@@ -662,13 +671,16 @@ dbki_record_decode(struct dbk_store *s, enum dbk_type type,
 	cJSON_ArrayForEach(it, ro) {
 		uint8_t rep[8];
 		size_t before = r->nreps;
+		int ix;
 		if (!cJSON_IsString(it) || dbki_unhex(rep, 8, it->valuestring) != 0)
 			goto bad;
 		/* A new replica gets index `before`; a duplicate gets its
 		 * earlier one (comparing with nreps - 1 after the call let a
 		 * repeat of the previous entry through). */
-		if (replica_index(r, rep) != (int)before)
-			goto bad; /* a duplicate replica, or out of memory */
+		if ((ix = replica_index(r, rep)) == -2)
+			goto nomem;
+		if (ix != (int)before)
+			goto bad; /* a duplicate replica, or too many */
 	}
 	cJSON_ArrayForEach(it, fo) {
 		cJSON *v, *h, *ix;
@@ -1403,6 +1415,7 @@ dbk_history(struct dbk_txn *t, const struct dbk_id *id, dbk_version_fn fn,
 		uint8_t *pt = NULL;
 		size_t n = 0;
 		cJSON *o;
+		int nomem;
 		const cJSON *jf, *jh, *jr, *jv;
 		const struct dbk_fielddef *fd;
 
@@ -1410,8 +1423,12 @@ dbk_history(struct dbk_txn *t, const struct dbk_id *id, dbk_version_fn fn,
 			break;
 		if ((rc = dbki_open_value(t, DBI_HIST, &k, &v, &pt, &n, err)) != 0)
 			goto out;
-		o = cJSON_ParseWithLength((const char *)pt, n);
+		o = dbki_json_parse(pt, n, &nomem);
 		dbki_free_plain(pt, n);
+		if (nomem) {
+			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+			goto out;
+		}
 		jf = cJSON_GetObjectItemCaseSensitive(o, "f");
 		jh = cJSON_GetObjectItemCaseSensitive(o, "h");
 		jr = cJSON_GetObjectItemCaseSensitive(o, "r");

@@ -124,23 +124,28 @@ sign_member(struct dbk_txn *t, struct dbk_record *r, struct dbk_error *err)
 	return rc;
 }
 
-/* 0 when r's signature is this store's over what r holds. */
+/* 0 when r's signature is this store's over what r holds, -1 when it
+ * is not, DBK_ENOMEM when there was no memory to tell. */
 static int
 check_member(const struct dbk_store *s, const struct dbk_record *r)
 {
 	const char *hex = dbk_record_str(r, "sig");
 	struct dbki_buf sb;
 	uint8_t sig[64];
-	int ok;
+	int rc;
 
 	if (hex == NULL || dbki_unhex(sig, sizeof sig, hex) != 0)
 		return -1;
 	dbki_buf_init(&sb, (size_t)1 << 20);
-	ok = signed_bytes(r, &sb) == 0 &&
-	    crypto_sign_verify_detached(sig, (const uint8_t *)sb.p, sb.len,
-	    s->ed_pk) == 0;
+	if (signed_bytes(r, &sb) != 0)
+		rc = DBK_ENOMEM;
+	else if (crypto_sign_verify_detached(sig, (const uint8_t *)sb.p,
+	    sb.len, s->ed_pk) != 0)
+		rc = -1;
+	else
+		rc = 0;
 	dbki_buf_free(&sb);
-	return ok ? 0 : -1;
+	return rc;
 }
 
 /* ---- walking ---- */
@@ -161,9 +166,12 @@ static int
 raw_cb(struct dbk_record *r, void *vctx)
 {
 	struct raw_walk *w = vctx;
+	int rc;
 
 	w->n++;
-	if (check_member(w->s, r) != 0) {
+	if ((rc = check_member(w->s, r)) == DBK_ENOMEM)
+		return dbki_error_set(w->err, rc, "out of memory");
+	if (rc != 0) {
 		char hex[DBK_ID_HEX];
 		const char *name = dbk_record_str(r, "name");
 		dbk_id_format(dbk_record_id(r), hex);

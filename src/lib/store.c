@@ -80,14 +80,19 @@ dbki_test_kill(const char *site)
 }
 #endif
 
+/* cJSON's allocations that failed, on this thread (dbki_json_parse). */
+static _Thread_local unsigned long json_nomem;
+
 /* cJSON carries decrypted record text: wipe every block it frees (R21). */
 static void *
 zmalloc(size_t n)
 {
 	size_t *p = malloc(sizeof(size_t) * 2 + n);
 
-	if (p == NULL)
+	if (p == NULL) {
+		json_nomem++;
 		return NULL;
+	}
 	p[0] = n;
 	return p + 2;
 }
@@ -102,6 +107,16 @@ zfree(void *q)
 	p = (size_t *)q - 2;
 	sodium_memzero(q, p[0]);
 	free(p);
+}
+
+cJSON *
+dbki_json_parse(const void *p, size_t n, int *nomem)
+{
+	unsigned long before = json_nomem;
+	cJSON *o = cJSON_ParseWithLength(p, n);
+
+	*nomem = o == NULL && json_nomem != before;
+	return o;
 }
 
 int
@@ -161,6 +176,11 @@ dbki_error_lmdb(struct dbk_error *err, int mrc, const char *what)
 		/* Not DBK_EFULL: growing the map cannot help a full disk. */
 		return dbki_error_set(err, DBK_EIO, "%s: no space left on device",
 		    what);
+	if (mrc > 0)
+		/* The system's errno passed on (LMDB's own codes are below
+		 * zero): an I/O error, or memory, as everywhere else. */
+		return dbki_error_set(err, mrc == ENOMEM ? DBK_ENOMEM : DBK_EIO,
+		    "%s: %s", what, strerror(mrc));
 	return dbki_error_set(err, DBK_ELMDB, "%s: %s", what, mdb_strerror(mrc));
 }
 
@@ -203,18 +223,26 @@ data_path(const char *dir)
 	return p;
 }
 
-int
-dbk_store_exists(const char *path)
+/* 1 when path holds a store's data file, 0 when not, DBK_ENOMEM when
+ * there was no memory to look. */
+static int
+store_probe(const char *path)
 {
 	char *p = data_path(path);
 	struct stat st;
 	int ok;
 
 	if (p == NULL)
-		return 0;
+		return DBK_ENOMEM;
 	ok = stat(p, &st) == 0;
 	free(p);
 	return ok;
+}
+
+int
+dbk_store_exists(const char *path)
+{
+	return store_probe(path) == 1;
 }
 
 /* Filesystems whose locking or mmap coherence LMDB cannot rely on. */
@@ -354,7 +382,8 @@ env_open(struct dbk_store *s, int create, struct dbk_error *err)
 	}
 	/* No NOSYNC, NOMETASYNC, WRITEMAP, MAPASYNC, NOMEMINIT or NOLOCK:
 	 * every acknowledged commit is durable and freed pages are zeroed. */
-	mrc = mdb_env_open(s->env, s->path, 0, 0600);
+	if ((mrc = dbki_fault_io() ? EIO : 0) == 0)
+		mrc = mdb_env_open(s->env, s->path, 0, 0600);
 	if (mrc != 0)
 		return dbki_error_lmdb(err, mrc, "opening the store");
 	{
@@ -401,7 +430,12 @@ env_open(struct dbk_store *s, int create, struct dbk_error *err)
 			return dbki_error_lmdb(err, mrc, "opening a database");
 		}
 	}
-	if ((mrc = mdb_txn_commit(txn)) != 0)
+	if (dbki_fault_io()) {
+		mdb_txn_abort(txn);
+		mrc = EIO;
+	} else
+		mrc = mdb_txn_commit(txn);
+	if (mrc != 0)
 		return dbki_error_lmdb(err, mrc, "opening the databases");
 	if (s->dbs_added) {
 		if ((mrc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
@@ -835,11 +869,16 @@ save_config(struct dbk_txn *t, struct dbk_error *err)
 }
 
 static char *
-json_str_dup(const cJSON *o, const char *k)
+json_str_dup(const cJSON *o, const char *k, int *nomem)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	char *c;
 
-	return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+	if (!cJSON_IsString(v))
+		return NULL;
+	if ((c = strdup(v->valuestring)) == NULL)
+		*nomem = 1;
+	return c;
 }
 
 static int
@@ -849,26 +888,32 @@ load_config(struct dbk_txn *t, struct dbk_error *err)
 	uint8_t *b = NULL;
 	size_t n = 0;
 	cJSON *o, *minor;
+	int nomem;
 	int rc = dbki_get(t, DBI_META, "config", 6, &b, &n, err);
 
 	if (rc == DBK_ENOTFOUND)
 		return dbki_error_set(err, DBK_EFORMAT, "the store has no config");
 	if (rc != 0)
 		return rc;
-	o = cJSON_ParseWithLength((const char *)b, n);
+	o = dbki_json_parse(b, n, &nomem);
 	dbki_free_plain(b, n);
+	if (nomem)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
 	if (o == NULL)
 		return dbki_error_set(err, DBK_EFORMAT, "the store config is malformed");
-	s->member = json_str_dup(o, "member");
-	s->currency = json_str_dup(o, "currency");
-	s->team = json_str_dup(o, "team");
-	s->team_role = json_str_dup(o, "role");
+	s->member = json_str_dup(o, "member", &nomem);
+	s->currency = json_str_dup(o, "currency", &nomem);
+	s->team = json_str_dup(o, "team", &nomem);
+	s->team_role = json_str_dup(o, "role", &nomem);
 	/* A team founded before roles were recorded: its founder. */
-	if (s->team != NULL && s->team_role == NULL)
-		s->team_role = strdup("manager");
+	if (s->team != NULL && s->team_role == NULL &&
+	    (s->team_role = strdup("manager")) == NULL)
+		nomem = 1;
 	minor = cJSON_GetObjectItemCaseSensitive(o, "minor");
 	s->minor_digits = cJSON_IsNumber(minor) ? minor->valueint : 2;
 	cJSON_Delete(o);
+	if (nomem)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
 	if (s->member == NULL || s->currency == NULL || s->minor_digits < 0 ||
 	    s->minor_digits > 4)
 		return dbki_error_set(err, DBK_EFORMAT, "the store config is malformed");
@@ -898,7 +943,8 @@ create_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	MDB_val k = { 6, "header" }, v = { HDR_LEN, c->hdr };
 	int mrc, rc;
 
-	mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, MDB_NOOVERWRITE);
+	if ((mrc = dbki_txn_fault(t, 1)) == 0)
+		mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, MDB_NOOVERWRITE);
 	if (mrc != 0)
 		return dbki_error_lmdb(err, mrc, "writing the store header");
 	if ((rc = dbki_put(t, DBI_META, "ident", 5, c->ident, IDENT_LEN, 0,
@@ -960,7 +1006,7 @@ dbk_store_create(const char *path, const char *pass, size_t passlen,
 	if (dbk_store_exists(path))
 		return dbki_error_set(err, DBK_EEXIST,
 		    "a store already exists at '%s'", path);
-	if (mkdir(path, 0700) == 0) {
+	if (!dbki_fault_io() && mkdir(path, 0700) == 0) {
 		made_dir = 1;
 	} else if (errno != EEXIST) {
 		return dbki_error_errno(err, DBK_EIO, "creating directory", path);
@@ -1055,16 +1101,15 @@ dbk_store_create(const char *path, const char *pass, size_t passlen,
 out:
 	sodium_free(ident);
 	if (rc != 0 && opened && s != NULL && s->path != NULL) {
-		/* Leave no half-made store behind to block the next try. */
-		char *dp = data_path(s->path), *lp = NULL;
-		if (asprintf(&lp, "%s/lock.mdb", s->path) < 0)
-			lp = NULL;
-		if (dp != NULL)
-			(void)unlink(dp);
-		if (lp != NULL)
-			(void)unlink(lp);
-		free(dp);
-		free(lp);
+		/* Leave no half-made store behind to block the next try.
+		 * Through the directory, without a path to allocate: the
+		 * failure may have been memory. */
+		int dfd = open(s->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			(void)unlinkat(dfd, "data.mdb", 0);
+			(void)unlinkat(dfd, "lock.mdb", 0);
+			close(dfd);
+		}
 		if (made_dir)
 			(void)rmdir(s->path);
 	}
@@ -1146,7 +1191,9 @@ dbki_store_open(const char *path, const char *pass, size_t passlen,
 	int rc, mrc;
 
 	*out = NULL;
-	if (!dbk_store_exists(path))
+	if ((rc = store_probe(path)) == DBK_ENOMEM)
+		return dbki_error_set(err, rc, "out of memory");
+	if (rc == 0)
 		return dbki_error_set(err, DBK_ENOTFOUND,
 		    "no store at '%s' (create one with 'dealbook init')", path);
 	if ((real = realpath(path, NULL)) == NULL)
@@ -1277,8 +1324,10 @@ passwd_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
 	struct passwd_ctx *c = vctx;
 	MDB_val k = { 6, "header" }, v = { HDR_LEN, (void *)c->hdr };
-	int mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, 0);
+	int mrc = dbki_txn_fault(t, 1);
 
+	if (mrc == 0)
+		mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, 0);
 	if (mrc != 0)
 		return dbki_error_lmdb(err, mrc, "writing the store header");
 	return dbki_audit_append(t, "passwd", 0, NULL, NULL, 0, err);
@@ -1311,7 +1360,8 @@ rewrite_header_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		return dbki_error_set(err, DBK_EFORMAT, "the store header is missing");
 	memcpy(copy, v.mv_data, HDR_LEN);
 	v.mv_data = copy;
-	mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, 0);
+	if ((mrc = dbki_txn_fault(t, 1)) == 0)
+		mrc = mdb_put(t->t, t->s->dbi[DBI_META], &k, &v, 0);
 	return mrc == 0 ? 0 : dbki_error_lmdb(err, mrc, "rewriting the header");
 }
 

@@ -182,7 +182,8 @@ vv_item(struct dbki_buf *b, const struct vv *v)
 	dbki_buf_free(&j);
 }
 
-/* The vector item back to 16-byte entries; -1 if absent or malformed. */
+/* The vector item back to 16-byte entries; -1 if absent or malformed,
+ * DBK_ENOMEM out of memory. */
 static int
 vv_parse(const cJSON *o, struct vv *v)
 {
@@ -192,9 +193,10 @@ vv_parse(const cJSON *o, struct vv *v)
 	v->e = NULL;
 	v->n = 0;
 	if (!cJSON_IsArray(a) ||
-	    (size_t)cJSON_GetArraySize(a) > DBKI_BUNDLE_MAX_VEC ||
-	    (v->e = malloc((size_t)cJSON_GetArraySize(a) * 16 + 1)) == NULL)
+	    (size_t)cJSON_GetArraySize(a) > DBKI_BUNDLE_MAX_VEC)
 		return -1;
+	if ((v->e = malloc((size_t)cJSON_GetArraySize(a) * 16 + 1)) == NULL)
+		return DBK_ENOMEM;
 	cJSON_ArrayForEach(e, a) {
 		const cJSON *r = cJSON_GetArrayItem(e, 0);
 		const cJSON *h = cJSON_GetArrayItem(e, 1);
@@ -244,7 +246,7 @@ out_fd(void *vctx, const void *p, size_t n, struct dbk_error *err)
 	const uint8_t *b = p;
 
 	while (n > 0) {
-		ssize_t w = write(x->fd, b, n);
+		ssize_t w = dbki_fault_io() ? -1 : write(x->fd, b, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -551,7 +553,8 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	dbki_buf_init(&plain, MAX_ITEM + 2 * DBKI_BUNDLE_CHUNK);
 	/* A transaction retried (the map grew) starts the file again. */
 	x->written = 0;
-	if (ftruncate(x->fd, 0) != 0 || lseek(x->fd, 0, SEEK_SET) != 0) {
+	if (dbki_fault_io() || ftruncate(x->fd, 0) != 0 ||
+	    lseek(x->fd, 0, SEEK_SET) != 0) {
 		rc = dbki_error_errno(err, DBK_EIO, "writing", x->path);
 		goto out;
 	}
@@ -787,7 +790,7 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	w = NULL;	/* freed by end, on failure too */
 	if (rc != 0)
 		goto out;
-	if (fsync(x->fd) != 0) {
+	if (dbki_fault_io() || fsync(x->fd) != 0) {
 		rc = dbki_error_errno(err, DBK_EIO, "syncing", x->path);
 		goto out;
 	}
@@ -841,7 +844,7 @@ dbk_export(struct dbk_store *s, const char *const *to, size_t nto,
 	rc = dbk_store_write(s, export_txn, &x, err);
 	if (close(x.fd) != 0 && rc == 0)
 		rc = dbki_error_errno(err, DBK_EIO, "closing", path);
-	if (rc == 0 && rename(tmp, path) != 0)
+	if (rc == 0 && (dbki_fault_io() || rename(tmp, path) != 0))
 		rc = dbki_error_errno(err, DBK_EIO, "renaming into", path);
 	if (rc != 0)
 		(void)unlink(tmp);
@@ -901,6 +904,7 @@ struct sender_check {
 	char name[256];
 	int manager;   /* on the roster as a manager */
 	int trusted;   /* not on the roster: --trust named them */
+	struct dbk_error err; /* why the roster could not be read */
 };
 
 static int
@@ -909,11 +913,18 @@ sender_ok(void *vctx, const uint8_t ed[32], const uint8_t x[32])
 	struct sender_check *sc = vctx;
 	struct sender_find f;
 	uint8_t ted[32], tx[32];
+	int rc;
 
 	memset(&f, 0, sizeof f);
 	f.ed = ed;
 	f.x = x;
-	if (dbk_member_walk(sc->t, sender_cb, &f, NULL) == 0 && f.found) {
+	rc = dbk_member_walk(sc->t, sender_cb, &f, &sc->err);
+	/* A member whose signature fails is no member (the refusal as for
+	 * a stranger); failing to read the roster is no verdict at all. */
+	if (rc != 0 && rc != DBK_EINTEGRITY)
+		return rc;
+	dbk_error_clear(&sc->err);
+	if (rc == 0 && f.found) {
 		snprintf(sc->name, sizeof sc->name, "%s", f.name);
 		sc->manager = f.manager;
 		return 1;
@@ -988,7 +999,7 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	cJSON *o = NULL;
 	uint64_t merged = 0;
 	struct vv vec = { NULL, 0 };
-	int rc, first = 1, gotvec = 0;
+	int rc, first = 1, gotvec = 0, nomem;
 
 	memset(&sc, 0, sizeof sc);
 	sc.t = t;
@@ -996,8 +1007,12 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	/* Pass 1 (caps, sender, signature, my stanza); pass 2 below reads
 	 * the items one by one, authenticating every chunk again, and the
 	 * transaction commits only after its clean end. */
-	if ((rc = dbki_bundle_reader_open(x->fd, s->x_pk, s->sec->x_sk,
-	    sender_ok, &sc, &info, &rd, err)) != 0)
+	rc = dbki_bundle_reader_open(x->fd, s->x_pk, s->sec->x_sk, sender_ok,
+	    &sc, &info, &rd, err);
+	if (rc != 0 && sc.err.code == rc && sc.err.msg != NULL)
+		(void)dbki_error_set(err, rc, "%s", sc.err.msg);
+	dbk_error_clear(&sc.err);
+	if (rc != 0)
 		return rc;
 	snprintf(x->rep->sender, sizeof x->rep->sender, "%s", sc.name);
 	x->rep->seq = info.seq;
@@ -1083,7 +1098,11 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 			goto merge;
 		}
 		cJSON_Delete(o);
-		o = cJSON_ParseWithLength((const char *)ip, len);
+		o = dbki_json_parse(ip, len, &nomem);
+		if (nomem) {
+			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+			goto out;
+		}
 		if (o == NULL || !cJSON_IsObject(o)) {
 			rc = dbki_error_set(err, DBK_EFORMAT, "the bundle is refused "
 			    "(E_FORMAT): an item is not a JSON object");
@@ -1111,7 +1130,11 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		}
 		/* The last item is the sender's version vector. */
 		if (cJSON_GetObjectItemCaseSensitive(o, "vector") != NULL) {
-			if (vv_parse(o, &vec) != 0) {
+			if ((rc = vv_parse(o, &vec)) == DBK_ENOMEM) {
+				rc = dbki_error_set(err, rc, "out of memory");
+				goto out;
+			}
+			if (rc != 0) {
 				rc = dbki_error_set(err, DBK_EFORMAT, "the bundle is "
 				    "refused (E_FORMAT): its version vector is missing "
 				    "or malformed");
@@ -1298,7 +1321,7 @@ dbk_import(struct dbk_store *s, const char *path, int dry_run,
 	int fd, rc;
 
 	memset(report, 0, sizeof *report);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (dbki_fault_io() || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return dbki_error_errno(err, errno == ENOENT ? DBK_ENOTFOUND :
 		    DBK_EIO, "opening", path);
 	/* The size before anything else; the reader holds a chunk and an

@@ -4,6 +4,7 @@
  * pages opened only for the length of a transaction, and the retry with a
  * grown map after MDB_MAP_FULL.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,27 @@
 #define MAX_GROW_TRIES 8
 
 /* ---- encrypted values ---- */
+
+#ifdef DBK_TESTING
+/*
+ * A simulated LMDB failure (fault.h), at the get/put/del every value
+ * goes through.  A real one leaves the transaction unusable (LMDB marks
+ * it MDB_TXN_ERROR and its commit fails with MDB_BAD_TXN): so does this,
+ * or a caller that swallowed the error would commit half its work in
+ * tests and never in life.
+ */
+int
+dbki_txn_fault(struct dbk_txn *t, int write)
+{
+	int mrc;
+
+	if (t->fault_dead)
+		return MDB_BAD_TXN;
+	if ((mrc = dbki_fault_lmdb(write)) != 0)
+		t->fault_dead = 1;
+	return mrc;
+}
+#endif
 
 /* AD = "dbk1" || store id || format || db name || NUL || key. */
 static size_t
@@ -44,7 +66,8 @@ dbki_put(struct dbk_txn *t, enum dbki_db db, const void *key, size_t klen,
 	if (adlen == 0)
 		return dbki_error_set(err, DBK_EINVAL, "internal key too long");
 	/* Reserve the page space and encrypt straight into it. */
-	mrc = mdb_put(t->t, t->s->dbi[db], &k, &v, flags | MDB_RESERVE);
+	if ((mrc = dbki_txn_fault(t, 1)) == 0)
+		mrc = mdb_put(t->t, t->s->dbi[db], &k, &v, flags | MDB_RESERVE);
 	if (mrc != 0)
 		return dbki_error_lmdb(err, mrc, "writing the store");
 	dbk_crypto_aead_seal(v.mv_data, val, vlen, ad, adlen, t->s->sec->dek);
@@ -85,7 +108,10 @@ dbki_get(struct dbk_txn *t, enum dbki_db db, const void *key, size_t klen,
     uint8_t **val, size_t *vlen, struct dbk_error *err)
 {
 	MDB_val k = { klen, (void *)key }, v;
-	int mrc = mdb_get(t->t, t->s->dbi[db], &k, &v);
+	int mrc = dbki_txn_fault(t, 0);
+
+	if (mrc == 0)
+		mrc = mdb_get(t->t, t->s->dbi[db], &k, &v);
 
 	*val = NULL;
 	if (mrc == MDB_NOTFOUND)
@@ -118,7 +144,10 @@ dbki_del(struct dbk_txn *t, enum dbki_db db, const void *key, size_t klen,
     struct dbk_error *err)
 {
 	MDB_val k = { klen, (void *)key };
-	int mrc = mdb_del(t->t, t->s->dbi[db], &k, NULL);
+	int mrc = dbki_txn_fault(t, 1);
+
+	if (mrc == 0)
+		mrc = mdb_del(t->t, t->s->dbi[db], &k, NULL);
 
 	if (mrc != 0 && mrc != MDB_NOTFOUND)
 		return dbki_error_lmdb(err, mrc, "deleting from the store");
@@ -287,6 +316,18 @@ dbk_txn_commit(struct dbk_txn *t, struct dbk_error *err)
 		free(t);
 		return rc;
 	}
+#ifdef DBK_TESTING
+	if (t->fault_dead) {
+		/* What LMDB answers for a transaction that failed earlier:
+		 * a caller that went on past the failure is caught here. */
+		mdb_txn_abort(t->t);
+		mrc = MDB_BAD_TXN;
+	} else if (dbki_fault_io()) {
+		/* A failed commit aborts the transaction, as LMDB's does. */
+		mdb_txn_abort(t->t);
+		mrc = EIO;
+	} else
+#endif
 	mrc = mdb_txn_commit(t->t);
 	dbki_rkeys_settle(t, mrc == 0);
 	dbki_keys_close(t->s);
