@@ -887,3 +887,13 @@ dbki_bundle_reader_progress(const struct dbki_bundle_reader *r, uint64_t *done,
 	*done = r->pos;
 	*total = r->end;
 }
+
+void
+dbki_bundle_item(struct dbki_buf *b, const void *json, size_t n)
+{
+	uint8_t len[4];
+
+	be32(len, (uint32_t)n);
+	dbki_buf_add(b, len, 4);
+	dbki_buf_add(b, json, n);
+}

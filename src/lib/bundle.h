@@ -45,6 +45,10 @@ struct dbki_bundle_info {
 	enum dbki_bundle_class cls;
 };
 
+/* Append one plaintext item, len (u32 BE) || bytes, to b (docs/BUNDLE.md,
+ * "Plaintext"); b->oom says whether it fit. */
+void dbki_bundle_item(struct dbki_buf *b, const void *json, size_t n);
+
 /* The recipient key id: first 8 bytes of BLAKE2b("dbk-keyid-v1" || pk). */
 void dbki_bundle_keyid(const uint8_t pk[32], uint8_t id[8]);
 

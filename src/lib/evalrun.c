@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 #include <sodium.h>
 
+#include "bundle.h"
 #include "internal.h"
 #include "record_int.h"
 #include "dealbook/evalrun.h"
@@ -1058,11 +1059,7 @@ dbki_evalrun_export_blobs(struct dbk_txn *t, const struct dbk_id *id,
 		    (txt = cJSON_PrintUnformatted(o)) == NULL) {
 			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
 		} else {
-			size_t len = strlen(txt);
-			uint8_t lb[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16),
-				(uint8_t)(len >> 8), (uint8_t)len };
-			dbki_buf_add(b, lb, 4);
-			dbki_buf_add(b, txt, len);
+			dbki_bundle_item(b, txt, strlen(txt));
 		}
 		cJSON_free(txt);
 		cJSON_Delete(o);

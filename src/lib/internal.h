@@ -307,6 +307,11 @@ int dbki_rkeys_adopt(struct dbk_txn *t, const uint8_t team_id[16],
     const struct dbki_rkey *keys, size_t n, int *gained,
     struct dbk_error *err) DBK_WUR;
 
+/* The last bundle sequence number this store made (meta "bseq", u64
+ * LE; 0 before the first), and setting it (store.c). */
+int dbki_bseq_get(struct dbk_txn *t, uint64_t *seq, struct dbk_error *err) DBK_WUR;
+int dbki_bseq_put(struct dbk_txn *t, uint64_t seq, struct dbk_error *err) DBK_WUR;
+
 /* A member as the team's manager sent it (roster.c): matched by
  * identity, created or updated, signed again by this store.  removed_at
  * in Unix seconds, 0 while on the roster. */

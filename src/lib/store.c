@@ -1523,28 +1523,44 @@ dbk_store_kdf_name(const struct dbk_store *s)
 
 /* ---- rollback (R13) ---- */
 
+int
+dbki_bseq_get(struct dbk_txn *t, uint64_t *seq, struct dbk_error *err)
+{
+	uint8_t *v = NULL;
+	size_t n = 0;
+	int rc = dbki_get(t, DBI_META, "bseq", 4, &v, &n, err);
+
+	*seq = rc == 0 && n == 8 ? dbki_rd_le64(v) : 0;
+	dbki_free_plain(v, n);
+	if (rc == DBK_ENOTFOUND) {
+		dbk_error_clear(err);
+		rc = 0;
+	}
+	return rc;
+}
+
+int
+dbki_bseq_put(struct dbk_txn *t, uint64_t seq, struct dbk_error *err)
+{
+	uint8_t b[8];
+
+	dbki_le64(b, seq);
+	return dbki_put(t, DBI_META, "bseq", 4, b, 8, 0, err);
+}
+
 static int
 accept_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
-	uint64_t *seq = vctx;
-	uint8_t *cur = NULL, b[8];
-	size_t n = 0;
-	uint64_t mine = 0;
-	int rc = dbki_get(t, DBI_META, "bseq", 4, &cur, &n, err);
+	uint64_t *seq = vctx, mine;
+	uint8_t b[8];
+	int rc;
 
-	if (rc == 0 && n == 8)
-		mine = dbki_rd_le64(cur);
-	dbki_free_plain(cur, n);
-	if (rc != 0 && rc != DBK_ENOTFOUND)
+	if ((rc = dbki_bseq_get(t, &mine, err)) != 0)
 		return rc;
-	dbk_error_clear(err);
 	/* The next bundle gets a number no teammate has seen from us, so
 	 * it cannot be taken for an equivocation. */
-	if (*seq > mine) {
-		dbki_le64(b, *seq);
-		if ((rc = dbki_put(t, DBI_META, "bseq", 4, b, 8, 0, err)) != 0)
-			return rc;
-	}
+	if (*seq > mine && (rc = dbki_bseq_put(t, *seq, err)) != 0)
+		return rc;
 	if ((rc = dbki_del(t, DBI_META, "rollback", 8, err)) != 0 &&
 	    rc != DBK_ENOTFOUND)
 		return rc;

@@ -43,16 +43,6 @@ be32(uint8_t *p, uint32_t v)
 	}
 }
 
-static void
-item(struct dbki_buf *b, const char *json, size_t n)
-{
-	uint8_t len[4];
-
-	be32(len, (uint32_t)n);
-	dbki_buf_add(b, len, 4);
-	dbki_buf_add(b, json, n);
-}
-
 /* ---- export ---- */
 
 struct rcpt_find {
@@ -178,7 +168,7 @@ vv_item(struct dbki_buf *b, const struct vv *v)
 	if (j.oom)
 		b->oom = 1;
 	else
-		item(b, j.p, j.len);
+		dbki_bundle_item(b, j.p, j.len);
 	dbki_buf_free(&j);
 }
 
@@ -421,8 +411,6 @@ acks_check(struct dbk_txn *t, const cJSON *o, uint64_t *seen,
 	const cJSON *rs = cJSON_GetObjectItemCaseSensitive(o, "resync");
 	const cJSON *e;
 	char me[65];
-	uint8_t *cur = NULL;
-	size_t n = 0;
 	uint64_t mine = 0;
 	int rc;
 
@@ -430,13 +418,8 @@ acks_check(struct dbk_txn *t, const cJSON *o, uint64_t *seen,
 		return dbki_error_set(err, DBK_EFORMAT, "the bundle is refused "
 		    "(E_FORMAT): its acks item is malformed");
 	dbki_hex(me, t->s->ed_pk, 32);
-	rc = dbki_get(t, DBI_META, "bseq", 4, &cur, &n, err);
-	if (rc == 0 && n == 8)
-		mine = dbki_rd_le64(cur);
-	dbki_free_plain(cur, n);
-	if (rc != 0 && rc != DBK_ENOTFOUND)
+	if ((rc = dbki_bseq_get(t, &mine, err)) != 0)
 		return rc;
-	dbk_error_clear(err);
 	cJSON_ArrayForEach(e, arr) {
 		const cJSON *k = cJSON_GetArrayItem(e, 0);
 		const cJSON *v = cJSON_GetArrayItem(e, 1);
@@ -538,15 +521,14 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	struct dbk_store *s = t->s;
 	struct dbki_bundle_hdr h;
 	struct dbki_buf plain;
-	uint8_t (*rcpt)[32] = NULL, *cur = NULL, seqb[8];
+	uint8_t (*rcpt)[32] = NULL;
 	struct dbki_team_rcpt *trc = NULL;
 	struct dbki_bundle_writer *w = NULL;
 	cJSON *acks = cJSON_CreateObject();
-	size_t curn = 0;
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
 	char *ident = NULL, hex[DBK_ID_HEX], idhex[33], *hdr = NULL;
-	uint64_t seq = 1, done = 0, total = 0;
+	uint64_t seq = 0, done = 0, total = 0;
 	struct vv mine = { NULL, 0 }, *theirs = NULL;
 	int rc, mrc, all = 0;
 
@@ -601,14 +583,8 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	if (x->full)
 		all = 1;
 	/* The next sequence number of this store's bundles. */
-	rc = dbki_get(t, DBI_META, "bseq", 4, &cur, &curn, err);
-	if (rc == 0 && curn == 8)
-		seq = dbki_rd_le64(cur) + 1;
-	dbki_free_plain(cur, curn);
-	if (rc != 0 && rc != DBK_ENOTFOUND)
-		goto out;
-	dbki_le64(seqb, seq);
-	if ((rc = dbki_put(t, DBI_META, "bseq", 4, seqb, 8, 0, err)) != 0)
+	if ((rc = dbki_bseq_get(t, &seq, err)) != 0 ||
+	    (rc = dbki_bseq_put(t, ++seq, err)) != 0)
 		goto out;
 	memset(&h, 0, sizeof h);
 	randombytes_buf(h.id, sizeof h.id);
@@ -638,7 +614,7 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 			goto out;
 		}
 	}
-	item(&plain, hdr, strlen(hdr));
+	dbki_bundle_item(&plain, hdr, strlen(hdr));
 	/* The team, its key for those entitled, the manager's roster:
 	 * before the records, so an importer joining the team holds the
 	 * key when the records merge (docs/BUNDLE.md). */
@@ -663,7 +639,7 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 			rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
 			goto out;
 		}
-		item(&plain, a, strlen(a));
+		dbki_bundle_item(&plain, a, strlen(a));
 		cJSON_free(a);
 	}
 	if ((mrc = mdb_cursor_open(t->t, s->dbi[DBI_REC], &c)) != 0) {

@@ -29,24 +29,14 @@
 #define KEY_ENTRY (4 + 32 + 32)
 
 static int
-item_add(struct dbki_buf *b, const char *json)
-{
-	size_t n = strlen(json);
-	uint8_t len[4] = { (uint8_t)(n >> 24), (uint8_t)(n >> 16),
-		(uint8_t)(n >> 8), (uint8_t)n };
-
-	dbki_buf_add(b, len, 4);
-	dbki_buf_add(b, json, n);
-	return b->oom ? -1 : 0;
-}
-
-static int
 item_json(struct dbki_buf *b, cJSON *o, struct dbk_error *err)
 {
 	char *txt = o != NULL ? cJSON_PrintUnformatted(o) : NULL;
 	int rc = 0;
 
-	if (txt == NULL || item_add(b, txt) != 0)
+	if (txt != NULL)
+		dbki_bundle_item(b, txt, strlen(txt));
+	if (txt == NULL || b->oom)
 		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
 	if (txt != NULL) {
 		sodium_memzero(txt, strlen(txt));
