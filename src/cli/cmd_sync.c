@@ -184,7 +184,7 @@ exec_import(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 static const struct opt import_opts[] = {
 	{ "dry-run", NULL, 0, "check and count, write nothing" },
 	{ "trust", "IDENTITY", 0, "accept this sender though not on the roster "
-	    "(first contact)" },
+	    "(first contact; a store in no team joins the sender's)" },
 	{ NULL, NULL, 0, NULL }
 };
 
