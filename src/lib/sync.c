@@ -533,8 +533,10 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	int rc, mrc, all = 0;
 
 	dbki_buf_init(&plain, MAX_ITEM + 2 * DBKI_BUNDLE_CHUNK);
-	/* A transaction retried (the map grew) starts the file again. */
+	/* A transaction retried (the map grew) starts the file and the
+	 * counts again. */
 	x->written = 0;
+	memset(x->info, 0, sizeof *x->info);
 	if (dbki_fault_io() || ftruncate(x->fd, 0) != 0 ||
 	    lseek(x->fd, 0, SEEK_SET) != 0) {
 		rc = dbki_error_errno(err, DBK_EIO, "writing", x->path);
@@ -977,6 +979,12 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	struct vv vec = { NULL, 0 };
 	int rc, first = 1, gotvec = 0, nomem;
 
+	/* A transaction retried (the map grew) counts from zero again. */
+	memset(x->rep, 0, sizeof *x->rep);
+	x->equivocation = 0;
+	x->rollback = 0;
+	x->peer_resync = 0;
+	x->acked_mine = 0;
 	memset(&sc, 0, sizeof sc);
 	sc.t = t;
 	sc.trust = x->trust;
