@@ -601,7 +601,9 @@ signer_cb(const struct dbk_member *m, void *vctx)
 {
 	struct signer_find *f = vctx;
 
-	if (strcmp(m->identity, f->identity) == 0)
+	/* A removed member's key signs nothing any more: the run's own
+	 * time is its maker's word. */
+	if (m->removed_at == 0 && strcmp(m->identity, f->identity) == 0)
 		f->found = 1;
 	return 0;
 }
@@ -1132,6 +1134,25 @@ dbki_evalrun_import_blob(struct dbk_txn *t, const cJSON *o, int *taken,
 	hash_hex(data, n, h);
 	if (want == NULL || strcmp(h, want) != 0)
 		goto out;
+	{
+		/* A run's blobs never change once here: a later record
+		 * version naming other blobs (someone re-signing the run as
+		 * theirs) cannot replace them, and the run then fails its
+		 * check instead of verifying as the other's. */
+		uint8_t *old = NULL;
+		size_t on = 0;
+		rc = dbki_blob_get(t, id.b, (uint8_t)jt->valuestring[0], &old,
+		    &on, err);
+		if (rc == 0) {
+			int same = on == n && memcmp(old, data, n) == 0;
+			dbki_free_plain(old, on + 1);
+			*taken = same;
+			goto out;
+		}
+		if (rc != DBK_ENOTFOUND)
+			goto out;
+		dbk_error_clear(err);
+	}
 	if ((rc = dbki_blob_put(t, id.b, (uint8_t)jt->valuestring[0], data, n,
 	    err)) == 0)
 		*taken = 1;

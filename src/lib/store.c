@@ -769,6 +769,16 @@ dbki_rkeys_adopt(struct dbk_txn *t, const uint8_t team_id[16],
 			}
 			continue;
 		}
+		if (keys[i].has_sk) {
+			uint8_t pk[32];
+			crypto_scalarmult_base(pk, keys[i].sk);
+			if (sodium_memcmp(pk, keys[i].pk, 32) != 0) {
+				sodium_free(nk);
+				return dbki_error_set(err, DBK_EINTEGRITY, "the "
+				    "restricted key of epoch %u does not match its "
+				    "public half", keys[i].epoch);
+			}
+		}
 		nk[m] = keys[i];
 		if (!nk[m].has_sk)
 			sodium_memzero(nk[m].sk, 32);

@@ -240,9 +240,9 @@ out_fd(void *vctx, const void *p, size_t n, struct dbk_error *err)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return dbki_error_errno(err, errno == ENOSPC ||
-			    errno == EFBIG || errno == EDQUOT ? DBK_EFULL : DBK_EIO,
-			    "writing", x->path);
+			/* DBK_EIO even for a full disk: DBK_EFULL means a full
+			 * map, which the transaction would grow and retry. */
+			return dbki_error_errno(err, DBK_EIO, "writing", x->path);
 		b += w;
 		n -= (size_t)w;
 		x->written += (uint64_t)w;
@@ -426,7 +426,7 @@ acks_check(struct dbk_txn *t, const cJSON *o, uint64_t *seen,
 		int64_t sq;
 		if (!cJSON_IsArray(e) || cJSON_GetArraySize(e) != 2 ||
 		    !cJSON_IsString(k) || !cJSON_IsString(v) ||
-		    dbk_parse_int(v->valuestring, 1, INT64_MAX, &sq) != 0)
+		    dbk_parse_int(v->valuestring, 1, INT64_C(1) << 40, &sq) != 0)
 			return dbki_error_set(err, DBK_EFORMAT, "the bundle is "
 			    "refused (E_FORMAT): its acks item is malformed");
 		if (strcmp(k->valuestring, me) == 0) {
@@ -1222,6 +1222,11 @@ merge:
 		    sq, 8, 0, err)) != 0)
 			goto out;
 	}
+	/* Only a manager's word (or, outside a team, a roster member's)
+	 * puts this store under a rollback: anyone else could freeze it
+	 * with a made-up number. */
+	if (s->team != NULL && !ti.manager)
+		x->rollback = 0;
 	if (x->rollback > s->rollback_seq) {
 		uint8_t sq[8];
 		dbki_be64(sq, x->rollback);
