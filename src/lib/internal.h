@@ -312,6 +312,17 @@ int dbki_rkeys_adopt(struct dbk_txn *t, const uint8_t team_id[16],
 int dbki_bseq_get(struct dbk_txn *t, uint64_t *seq, struct dbk_error *err) DBK_WUR;
 int dbki_bseq_put(struct dbk_txn *t, uint64_t seq, struct dbk_error *err) DBK_WUR;
 
+/* A u64 kept big-endian in meta under key, 0 when absent; and setting
+ * one (store.c).  Keys about a teammate are a 5-byte ASCII prefix
+ * ("bmax:", "rseq:", "rsok:") and their Ed25519 key. */
+#define DBKI_PEER_KEY (5 + 32)
+int dbki_meta_u64(struct dbk_txn *t, const void *key, size_t klen,
+    uint64_t *v, struct dbk_error *err) DBK_WUR;
+int dbki_meta_put_u64(struct dbk_txn *t, const void *key, size_t klen,
+    uint64_t v, struct dbk_error *err) DBK_WUR;
+void dbki_meta_peer_key(uint8_t k[DBKI_PEER_KEY], const char prefix[5],
+    const uint8_t ed[32]);
+
 /* A member as the team's manager sent it (roster.c): matched by
  * identity, created or updated, signed again by this store.  removed_at
  * in Unix seconds, 0 while on the roster. */

@@ -1149,17 +1149,8 @@ open_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	memcpy(s->sec->x_sk, ident + 64, 32);
 	memcpy(s->replica, ident + 96, DBKI_REPLICA_LEN);
 	dbki_free_plain(ident, n);
-	{
-		uint8_t *rb = NULL;
-		size_t rn = 0;
-		rc = dbki_get(t, DBI_META, "rollback", 8, &rb, &rn, err);
-		if (rc == 0 && rn == 8)
-			s->rollback_seq = dbki_rd_be64(rb);
-		dbki_free_plain(rb, rn);
-		if (rc != 0 && rc != DBK_ENOTFOUND)
-			return rc;
-		dbk_error_clear(err);
-	}
+	if ((rc = dbki_meta_u64(t, "rollback", 8, &s->rollback_seq, err)) != 0)
+		return rc;
 	{
 		uint8_t *done = NULL;
 		size_t dn = 0;
@@ -1534,6 +1525,41 @@ dbk_store_kdf_name(const struct dbk_store *s)
 /* ---- rollback (R13) ---- */
 
 int
+dbki_meta_u64(struct dbk_txn *t, const void *key, size_t klen, uint64_t *v,
+    struct dbk_error *err)
+{
+	uint8_t *b = NULL;
+	size_t n = 0;
+	int rc = dbki_get(t, DBI_META, key, klen, &b, &n, err);
+
+	*v = rc == 0 && n == 8 ? dbki_rd_be64(b) : 0;
+	dbki_free_plain(b, n);
+	if (rc == DBK_ENOTFOUND) {
+		dbk_error_clear(err);
+		rc = 0;
+	}
+	return rc;
+}
+
+int
+dbki_meta_put_u64(struct dbk_txn *t, const void *key, size_t klen,
+    uint64_t v, struct dbk_error *err)
+{
+	uint8_t b[8];
+
+	dbki_be64(b, v);
+	return dbki_put(t, DBI_META, key, klen, b, 8, 0, err);
+}
+
+void
+dbki_meta_peer_key(uint8_t k[DBKI_PEER_KEY], const char prefix[5],
+    const uint8_t ed[32])
+{
+	memcpy(k, prefix, 5);
+	memcpy(k + 5, ed, 32);
+}
+
+int
 dbki_bseq_get(struct dbk_txn *t, uint64_t *seq, struct dbk_error *err)
 {
 	uint8_t *v = NULL;
@@ -1562,7 +1588,6 @@ static int
 accept_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
 	uint64_t *seq = vctx, mine;
-	uint8_t b[8];
 	int rc;
 
 	if ((rc = dbki_bseq_get(t, &mine, err)) != 0)
@@ -1577,8 +1602,8 @@ accept_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	dbk_error_clear(err);
 	/* Teammates believe this store holds what it lost: its bundles ask
 	 * them to send everything again, from the next one on (sync.c). */
-	dbki_be64(b, (*seq > mine ? *seq : mine) + 1);
-	if ((rc = dbki_put(t, DBI_META, "resync", 6, b, 8, 0, err)) != 0)
+	if ((rc = dbki_meta_put_u64(t, "resync", 6,
+	    (*seq > mine ? *seq : mine) + 1, err)) != 0)
 		return rc;
 	return dbki_audit_append(t, "rollback-accept", 0, NULL, NULL, 0, err);
 }

@@ -363,22 +363,10 @@ static int
 bmax_get(struct dbk_txn *t, const uint8_t ed[32], uint64_t *seq,
     struct dbk_error *err)
 {
-	uint8_t k[5 + 32], *v = NULL;
-	size_t n = 0;
-	int rc;
+	uint8_t k[DBKI_PEER_KEY];
 
-	memcpy(k, "bmax:", 5);
-	memcpy(k + 5, ed, 32);
-	*seq = 0;
-	rc = dbki_get(t, DBI_META, k, sizeof k, &v, &n, err);
-	if (rc == 0 && n == 8)
-		*seq = dbki_rd_be64(v);
-	dbki_free_plain(v, n);
-	if (rc == DBK_ENOTFOUND) {
-		dbk_error_clear(err);
-		rc = 0;
-	}
-	return rc;
+	dbki_meta_peer_key(k, "bmax:", ed);
+	return dbki_meta_u64(t, k, sizeof k, seq, err);
 }
 
 /* ["<recipient Ed25519 key hex>","<highest seq of theirs held>"] */
@@ -449,17 +437,7 @@ acks_check(struct dbk_txn *t, const cJSON *o, uint64_t *seen,
 static int
 resync_get(struct dbk_txn *t, uint64_t *from, struct dbk_error *err)
 {
-	uint8_t *v = NULL;
-	size_t n = 0;
-	int rc = dbki_get(t, DBI_META, "resync", 6, &v, &n, err);
-
-	*from = rc == 0 && n == 8 ? dbki_rd_be64(v) : 0;
-	dbki_free_plain(v, n);
-	if (rc == DBK_ENOTFOUND) {
-		dbk_error_clear(err);
-		rc = 0;
-	}
-	return rc;
+	return dbki_meta_u64(t, "resync", 6, from, err);
 }
 
 struct resync_walk {
@@ -473,24 +451,17 @@ static int
 resync_cb(const struct dbk_member *m, void *vctx)
 {
 	struct resync_walk *w = vctx;
-	uint8_t k[5 + 32], *v = NULL, ed[32];
-	size_t n = 0;
+	uint8_t k[DBKI_PEER_KEY], ed[32];
+	uint64_t ok;
 	int rc;
 
 	if (m->removed_at != 0 ||
 	    dbk_identity_parse(m->identity, ed, NULL, NULL) != 0)
 		return 0;
-	memcpy(k, "rsok:", 5);
-	memcpy(k + 5, ed, 32);
-	rc = dbki_get(w->t, DBI_META, k, sizeof k, &v, &n, w->err);
-	if (rc == 0 && (n != 8 || dbki_rd_be64(v) != w->from))
+	dbki_meta_peer_key(k, "rsok:", ed);
+	if ((rc = dbki_meta_u64(w->t, k, sizeof k, &ok, w->err)) == 0 &&
+	    ok != w->from)
 		w->missing = 1;
-	dbki_free_plain(v, n);
-	if (rc == DBK_ENOTFOUND) {
-		dbk_error_clear(w->err);
-		w->missing = 1;
-		rc = 0;
-	}
 	return rc;
 }
 
@@ -499,16 +470,14 @@ resync_done(struct dbk_txn *t, const uint8_t ed[32], uint64_t acked,
     struct dbk_error *err)
 {
 	struct resync_walk w = { t, 0, 0, err };
-	uint8_t k[5 + 32], v[8];
+	uint8_t k[DBKI_PEER_KEY];
 	int rc;
 
 	if ((rc = resync_get(t, &w.from, err)) != 0 || w.from == 0 ||
 	    acked < w.from)
 		return rc;
-	memcpy(k, "rsok:", 5);
-	memcpy(k + 5, ed, 32);
-	dbki_be64(v, w.from);
-	if ((rc = dbki_put(t, DBI_META, k, sizeof k, v, 8, 0, err)) != 0 ||
+	dbki_meta_peer_key(k, "rsok:", ed);
+	if ((rc = dbki_meta_put_u64(t, k, sizeof k, w.from, err)) != 0 ||
 	    (rc = dbk_member_walk(t, resync_cb, &w, err)) != 0)
 		return rc;
 	return w.missing ? 0 : dbki_del(t, DBI_META, "resync", 6, err);
@@ -971,7 +940,7 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	struct dbki_team_in ti;
 	struct dbki_merge_counts mc = { 0, 0, 0, 0, 0 };
 	struct dbki_bundle_reader *rd = NULL;
-	uint8_t rk[4 + 40], *prev = NULL, rsk[5 + 32];
+	uint8_t rk[4 + 40], *prev = NULL, rsk[DBKI_PEER_KEY];
 	size_t prevn = 0;
 	char idhex[33];
 	cJSON *o = NULL;
@@ -1042,18 +1011,14 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	/* Keys and roster come from a manager; the sender trusted at
 	 * first contact founds the team of a store that has none. */
 	ti.manager = sc.manager || (sc.trusted && s->team == NULL);
-	memcpy(rsk, "rseq:", 5);
-	memcpy(rsk + 5, info.ed_pk, 32);
-	rc = dbki_get(t, DBI_META, rsk, sizeof rsk, &prev, &prevn, err);
-	if (rc == 0 && prevn == 8)
-		ti.roster_newer = info.seq > dbki_rd_be64(prev);
-	else if (rc == DBK_ENOTFOUND)
-		ti.roster_newer = 1;
-	dbki_free_plain(prev, prevn);
-	prev = NULL;
-	if (rc != 0 && rc != DBK_ENOTFOUND)
-		goto out;
-	dbk_error_clear(err);
+	{
+		/* 0 when no roster came from them yet: any seq is newer. */
+		uint64_t last;
+		dbki_meta_peer_key(rsk, "rseq:", info.ed_pk);
+		if ((rc = dbki_meta_u64(t, rsk, sizeof rsk, &last, err)) != 0)
+			goto out;
+		ti.roster_newer = info.seq > last;
+	}
 	for (;;) {
 		const uint8_t *ip;
 		size_t len, sn;
@@ -1203,23 +1168,17 @@ merge:
 	}
 	if ((rc = dbki_team_finish(t, &ti, err)) != 0)
 		goto out;
-	if (ti.manager && ti.roster_newer) {
-		uint8_t sq[8];
-		dbki_be64(sq, info.seq);
-		if ((rc = dbki_put(t, DBI_META, rsk, sizeof rsk, sq, 8, 0,
-		    err)) != 0)
-			goto out;
-	}
+	if (ti.manager && ti.roster_newer &&
+	    (rc = dbki_meta_put_u64(t, rsk, sizeof rsk, info.seq, err)) != 0)
+		goto out;
 	{
 		uint64_t had;
-		uint8_t k[5 + 32], sq[8];
+		uint8_t k[DBKI_PEER_KEY];
 		if ((rc = bmax_get(t, info.ed_pk, &had, err)) != 0)
 			goto out;
-		memcpy(k, "bmax:", 5);
-		memcpy(k + 5, info.ed_pk, 32);
-		dbki_be64(sq, info.seq);
-		if (info.seq > had && (rc = dbki_put(t, DBI_META, k, sizeof k,
-		    sq, 8, 0, err)) != 0)
+		dbki_meta_peer_key(k, "bmax:", info.ed_pk);
+		if (info.seq > had && (rc = dbki_meta_put_u64(t, k, sizeof k,
+		    info.seq, err)) != 0)
 			goto out;
 	}
 	/* Only a manager's word (or, outside a team, a roster member's)
@@ -1228,9 +1187,7 @@ merge:
 	if (s->team != NULL && !ti.manager)
 		x->rollback = 0;
 	if (x->rollback > s->rollback_seq) {
-		uint8_t sq[8];
-		dbki_be64(sq, x->rollback);
-		if ((rc = dbki_put(t, DBI_META, "rollback", 8, sq, 8, 0,
+		if ((rc = dbki_meta_put_u64(t, "rollback", 8, x->rollback,
 		    err)) != 0 ||
 		    (rc = dbki_audit_append(t, "rollback-seen", 0, NULL, NULL, 0,
 		    err)) != 0)
