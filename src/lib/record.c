@@ -1835,3 +1835,21 @@ out:
 	dbk_record_free(r);
 	return rc;
 }
+
+int
+dbki_record_signed_bytes(const struct dbk_record *r, const char *ctx,
+    const char *const *fields, size_t n, struct dbki_buf *b)
+{
+	dbki_buf_add(b, ctx, strlen(ctx) + 1);
+	dbki_buf_add(b, dbk_record_id(r)->b, 16);
+	for (size_t i = 0; i < n; i++) {
+		const char *v = dbk_record_str(r, fields[i]);
+		uint8_t len[8];
+		dbki_buf_add(b, fields[i], strlen(fields[i]) + 1);
+		dbki_le64(len, v != NULL ? strlen(v) : UINT64_MAX);
+		dbki_buf_add(b, len, 8);
+		if (v != NULL)
+			dbki_buf_add(b, v, strlen(v));
+	}
+	return b->oom ? -1 : 0;
+}

@@ -135,6 +135,12 @@ int dbki_evalrun_export_blobs(struct dbk_txn *t, const struct dbk_id *id,
 struct cJSON;
 int dbki_evalrun_import_blob(struct dbk_txn *t, const struct cJSON *o,
     int *taken, struct dbk_error *err) DBK_WUR;
+/* What a record's signature covers (roster members, evaluation runs):
+ * ctx and its NUL, the record id, then per field in the order given:
+ * name NUL || length (u64 LE; all ones when absent) || bytes.  -1 out
+ * of memory. */
+int dbki_record_signed_bytes(const struct dbk_record *r, const char *ctx,
+    const char *const *fields, size_t n, struct dbki_buf *b);
 /* Seal r's epoch-0 sensitive values again under the current key,
  * versions unchanged (record.c; a store joining its team). */
 int dbki_record_reseal(struct dbk_txn *t, enum dbk_type type,

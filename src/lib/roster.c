@@ -83,20 +83,8 @@ dbk_identity_parse(const char *identity, uint8_t ed[32], uint8_t x[32],
 static int
 signed_bytes(const struct dbk_record *r, struct dbki_buf *b)
 {
-	static const char ctx[] = "dbk-member-v1";
-
-	dbki_buf_add(b, ctx, sizeof ctx);
-	dbki_buf_add(b, dbk_record_id(r)->b, 16);
-	for (size_t i = 0; i < NSIGNED; i++) {
-		const char *v = dbk_record_str(r, signed_fields[i]);
-		uint8_t len[8];
-		dbki_buf_add(b, signed_fields[i], strlen(signed_fields[i]) + 1);
-		dbki_le64(len, v != NULL ? strlen(v) : UINT64_MAX);
-		dbki_buf_add(b, len, 8);
-		if (v != NULL)
-			dbki_buf_add(b, v, strlen(v));
-	}
-	return b->oom ? -1 : 0;
+	return dbki_record_signed_bytes(r, "dbk-member-v1", signed_fields,
+	    NSIGNED, b);
 }
 
 /* Sign r as it is stored now and store the signature (r is updated). */
