@@ -10,6 +10,8 @@
 #include "dealbook/parse.h"
 #include "dealbook/store.h"
 #include "dealbook/record.h"
+#include "dealbook/field.h"
+#include "dealbook/sheet.h"
 #include "dealbook/pipeline.h"
 #include "dealbook/audit.h"
 #include "dealbook/agent.h"

@@ -86,6 +86,11 @@ int dbk_parse_priority(const char *s, enum dbk_priority *out)
 const char *dbk_stage_name(enum dbk_stage v);
 const char *dbk_stage_name_zh(enum dbk_stage v);
 const char *dbk_channel_name(enum dbk_channel v);
+/* Chinese names (traditional, as the template writes them): 電話, 面談,
+ * 線上會議, 郵件, 其他; 決策者...; 高, 中, 低. */
+const char *dbk_channel_name_zh(enum dbk_channel v);
+const char *dbk_role_name_zh(enum dbk_role v);
+const char *dbk_priority_name_zh(enum dbk_priority v);
 const char *dbk_role_name(enum dbk_role v);
 const char *dbk_priority_name(enum dbk_priority v);
 /* The canonical spellings, comma-separated, English then traditional

@@ -17,6 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "i18n.h"
 
 #define PASS_MAX 1024
 
@@ -54,7 +55,7 @@ print_cmdname(FILE *fp, const struct cmd_entry *e)
 void
 cli_usage(FILE *fp, const struct cmd_entry *e)
 {
-	fputs("usage: ", fp);
+	fputs(tr("usage: "), fp);
 	print_cmdname(fp, e);
 	if (e->args && *e->args)
 		fprintf(fp, " %s", e->args);
@@ -78,20 +79,20 @@ void
 cli_help(FILE *fp, const struct cmd_entry *e)
 {
 	cli_usage(fp, e);
-	fprintf(fp, "\n%s\n", e->help);
+	fprintf(fp, "\n%s\n", tr(e->help));
 	if (e->opts && e->opts[0].name) {
-		fputs("\noptions:\n", fp);
+		fprintf(fp, "\n%s\n", tr("options:"));
 		for (size_t i = 0; e->opts[i].name; i++) {
 			const struct opt *o = &e->opts[i];
 			char left[64];
 			snprintf(left, sizeof left, "%s%s%s%s", cli_dashes(o),
 			    o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-			fprintf(fp, "  %-24s %s%s\n", left, o->help,
-			    o->repeat ? " (repeatable)" : "");
+			fprintf(fp, "  %-24s %s%s\n", left, tr(o->help),
+			    o->repeat ? tr(" (repeatable)") : "");
 		}
 	}
 	if (e->example)
-		fprintf(fp, "\nexample:\n  %s\n", e->example);
+		fprintf(fp, "\n%s\n  %s\n", tr("example:"), e->example);
 }
 
 int
@@ -101,7 +102,7 @@ cli_error(int code, const char *fmt, ...)
 
 	fputs("dealbook: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(stderr, tr(fmt), ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return code;
@@ -114,7 +115,7 @@ cli_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 
 	fputs("dealbook: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(stderr, tr(fmt), ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	if (e != NULL)
@@ -122,12 +123,16 @@ cli_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* The library's message (or the text of the code) goes out in the chosen
+ * language: matched against the catalog, else as it came. */
 int
 cli_fail(struct cli *c, int rc)
 {
 	const char *msg = c->err.msg ? c->err.msg : dbk_strerror(rc);
+	char *zh = i18n_message(msg);
 
-	fprintf(stderr, "dealbook: %s\n", msg);
+	fprintf(stderr, "dealbook: %s\n", zh != NULL ? zh : msg);
+	free(zh);
 	dbk_error_clear(&c->err);
 	return dbk_exit_code(rc);
 }
@@ -328,10 +333,84 @@ const char *
 cli_label(struct cli *c, enum dbk_type t, const char *field)
 {
 	const struct dbk_fielddef *fd = dbk_field_lookup(t, field);
+	const char *cname = dbk_custom_stored_name(field);
 
+	if (fd == NULL && cname != NULL) {
+		const struct dbk_custom *cd = c->txn ?
+		    dbk_custom_by_stored(c->txn, t, field) : NULL;
+		if (cd != NULL && c->zh && cd->label_zh != NULL)
+			return cd->label_zh;
+		if (cd != NULL && cd->label_en != NULL)
+			return cd->label_en;
+		return cname;
+	}
 	if (fd == NULL)
 		return field;
 	return c->zh ? fd->label_zh : fd->label_en;
+}
+
+/* Indicator names for people, in catalogue order (eval.h). */
+static const struct {
+	const char *key, *en, *zh;
+} metric_names[] = {
+	{ "new_customers", "new customers", "新增客戶" },
+	{ "signed_amount", "signed amount", "簽約金額" },
+	{ "avg_order_value", "average order value", "客單價" },
+	{ "collection_rate", "collection rate", "回款率" },
+	{ "new_customer_growth", "new-customer growth", "新客戶增長率" },
+	{ "lead_conversion", "lead conversion", "線索轉化率" },
+	{ "avg_cycle_days", "average cycle (days)", "平均跟進周期（天）" },
+	{ "need_match", "need match", "需求匹配度" },
+	{ "objection_success", "objections resolved", "異議處理成功率" },
+	{ "timeliness", "recorded within 24 h", "及時錄入率" },
+	{ "win_rate", "win rate", "贏單率" },
+	{ "followups_per_week", "follow-ups per customer-week",
+	    "每客戶每周跟進次數" },
+	{ "followups_per_week_high", "follow-ups, high priority",
+	    "高優先級每周跟進次數" },
+	{ "weighted_pipeline", "weighted pipeline", "加權管道金額" },
+	{ "activity_phone", "calls", "電話" },
+	{ "activity_visit", "visits", "拜訪" },
+	{ "activity_online", "online meetings", "線上會議" },
+	{ "activity_email", "e-mails", "郵件" },
+	{ "activity_other", "other contacts", "其他溝通" },
+	{ "activity_total", "all contacts", "溝通總數" },
+	{ "stalled", "stalled customers", "停滯客戶" },
+};
+
+const char *
+cli_metric_label(struct cli *c, const char *key)
+{
+	for (size_t i = 0; i < sizeof metric_names / sizeof metric_names[0]; i++)
+		if (strcmp(metric_names[i].key, key) == 0)
+			return c->zh ? metric_names[i].zh : metric_names[i].en;
+	return key;
+}
+
+const char *
+cli_type_label(struct cli *c, enum dbk_type t)
+{
+	static const char *const zh[DBK_T_MAX + 1] = {
+		[DBK_T_CUSTOMER] = "客戶", [DBK_T_CONTACT] = "聯系人",
+		[DBK_T_INTERACTION] = "溝通", [DBK_T_OBJECTION] = "異議",
+		[DBK_T_COMPETITOR] = "競爭對手", [DBK_T_STAGE] = "階段",
+		[DBK_T_DEAL] = "合同", [DBK_T_PAYMENT] = "回款",
+		[DBK_T_GOAL] = "目標", [DBK_T_REVIEW] = "復盤",
+		[DBK_T_PLAN] = "計劃", [DBK_T_EVALRUN] = "評估",
+		[DBK_T_FIELDDEF] = "自定義欄位", [DBK_T_MEMBER] = "成員",
+	};
+
+	if (c->zh && (int)t >= 1 && t <= DBK_T_MAX && zh[t] != NULL)
+		return zh[t];
+	return dbk_type_name(t);
+}
+
+const char *
+cli_field_key(const char *field)
+{
+	const char *cname = dbk_custom_stored_name(field);
+
+	return cname != NULL ? cname : field;
 }
 
 char *
@@ -412,6 +491,16 @@ cli_format(struct cli *c, enum dbk_type t, const char *field, const char *v,
 		return cli_machine(c) ? NULL : strdup("[restricted]");
 	if (v == NULL)
 		return NULL;
+	if (fd == NULL && dbk_custom_stored_name(field) != NULL) {
+		const struct dbk_custom *cd = c->txn ?
+		    dbk_custom_by_stored(c->txn, t, field) : NULL;
+		if (field[1] == '!' && !c->reveal)
+			return cli_machine(c) ? NULL : strdup("••••");
+		if (cd != NULL && cd->kind == DBK_CK_BOOL && !cli_machine(c) &&
+		    c->zh)
+			return strdup(strcmp(v, "yes") == 0 ? "是" : "否");
+		return strdup(v);
+	}
 	if (fd != NULL && (fd->flags & DBK_F_SENSITIVE) && !c->reveal) {
 		if (t == DBK_T_CONTACT && strcmp(field, "phone") == 0)
 			return dbk_mask_phone(v);
@@ -431,6 +520,27 @@ cli_format(struct cli *c, enum dbk_type t, const char *field, const char *v,
 			enum dbk_stage st;
 			if (dbk_parse_stage(v, &st) == 0)
 				return strdup(dbk_stage_name_zh(st));
+		}
+		return strdup(v);
+	case DBK_K_CHANNEL:
+		if (c->zh && !cli_machine(c)) {
+			enum dbk_channel ch;
+			if (dbk_parse_channel(v, &ch) == 0)
+				return strdup(dbk_channel_name_zh(ch));
+		}
+		return strdup(v);
+	case DBK_K_ROLE:
+		if (c->zh && !cli_machine(c)) {
+			enum dbk_role ro;
+			if (dbk_parse_role(v, &ro) == 0)
+				return strdup(dbk_role_name_zh(ro));
+		}
+		return strdup(v);
+	case DBK_K_PRIORITY:
+		if (c->zh && !cli_machine(c)) {
+			enum dbk_priority pr;
+			if (dbk_parse_priority(v, &pr) == 0)
+				return strdup(dbk_priority_name_zh(pr));
 		}
 		return strdup(v);
 	case DBK_K_BOOL:
@@ -483,6 +593,7 @@ cli_print_record(struct cli *c, const struct dbk_record *r)
 			if (skip_in_show(name))
 				continue;
 			v = cli_value(c, r, name);
+			name = cli_field_key(name);
 			if (v != NULL) {
 				cJSON_AddStringToObject(f, name, v);
 				free(v);
@@ -522,7 +633,8 @@ cli_print_record(struct cli *c, const struct dbk_record *r)
 			if (skip_in_show(name))
 				continue;
 			v = cli_value(c, r, name);
-			row[0] = c->fmt == TBL_CSV ? name : cli_label(c, t, name);
+			row[0] = c->fmt == TBL_CSV ? cli_field_key(name) :
+			    cli_label(c, t, name);
 			row[1] = v;
 			if (tbl_add_row(tb, row) != 0)
 				rc = -1;
@@ -634,6 +746,17 @@ cli_progress(const char *what, uint64_t done, uint64_t total, void *ctx)
 		fprintf(stderr, "\r%s: %llu\033[K", what,
 		    (unsigned long long)done);
 	fflush(stderr);
+}
+
+void
+cli_json_string(FILE *fp, const char *s)
+{
+	cJSON *o = cJSON_CreateString(s);
+	char *txt = o ? cJSON_PrintUnformatted(o) : NULL;
+
+	fputs(txt ? txt : "null", fp);
+	cJSON_free(txt);
+	cJSON_Delete(o);
 }
 
 int

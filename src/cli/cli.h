@@ -21,6 +21,9 @@ struct cli {
 	struct dbk_store *store;
 	struct dbk_error err;
 	const struct cmd_entry *cmd;
+	/* The read or write transaction a command is printing from, when
+	 * it has one: custom fields' labels and kinds come from it. */
+	struct dbk_txn *txn;
 };
 
 struct optv;
@@ -93,8 +96,17 @@ char *cli_value(struct cli *c, const struct dbk_record *r, const char *field);
 /* The same for a raw canonical value of a field (history). */
 char *cli_format(struct cli *c, enum dbk_type t, const char *field,
     const char *value, int state);
-/* Heading for a field: label in the chosen language. */
+/* Heading for a field: label in the chosen language (a custom field's
+ * from its definition when c->txn is set, else its name). */
 const char *cli_label(struct cli *c, enum dbk_type t, const char *field);
+/* An indicator's name for people ("new customers", "新增客戶"); the key
+ * itself when unknown. */
+const char *cli_metric_label(struct cli *c, const char *key);
+/* A record type's name in the chosen language ("customer", "客戶"). */
+const char *cli_type_label(struct cli *c, enum dbk_type t);
+/* The key a field has in JSON and CSV: its name, a custom field's name
+ * without the stored mark. */
+const char *cli_field_key(const char *field);
 /* 8-digit short id. */
 void cli_short_id(const struct dbk_id *id, char out[9]);
 /* An id for listings: 8 digits for people, all 32 in JSON and CSV. */
@@ -166,6 +178,10 @@ void cli_main_usage(FILE *fp);
 int cli_help_command(int argc, char **argv);
 /* 'dealbook --man': the roff manual page, generated from cli_commands. */
 int cli_man(FILE *fp);
+/* 'dealbook --i18n-missing' (hidden, for the tests): every help text of
+ * the commands and options with no Chinese in the catalog (i18n_zh.c),
+ * one a line; 1 when there is one. */
+int cli_i18n_missing(FILE *fp);
 /* 'dealbook --complete KIND [ARGS]': words for shell completion, one a
  * line.  argv holds the words after "--complete".  Never prompts: the
  * customer codes are listed only with --passphrase-file or
@@ -174,6 +190,16 @@ int cli_complete(struct cli *c, int argc, char **argv);
 /* May stdout be coloured?  Only a terminal, $NO_COLOR unset or empty,
  * $TERM set and not "dumb". */
 int cli_color_enabled(void);
+
+/* CSV for spreadsheets (cmd_csv.c): one cell (first: no comma before
+ * it), a row ending in CRLF, the UTF-8 byte-order mark. */
+void cli_csv_cell(FILE *fp, const char *s, int first);
+void cli_csv_row(FILE *fp, const char *const *cells, size_t n);
+void cli_csv_bom(FILE *fp);
+/* 'csv export evaluation PERIOD' (csv_eval.c): the exit code. */
+int cli_csv_evaluation(struct cli *c, const char *period, FILE *fp);
+/* A JSON string literal of s on fp. */
+void cli_json_string(FILE *fp, const char *s);
 
 /* Mask the amounts of an evaluation document (cmd_eval.c): without
  * --reveal each money metric's numbers become null. */

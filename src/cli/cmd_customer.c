@@ -395,7 +395,9 @@ show_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		return rc;
 	if ((rc = dbk_record_load(t, &id, &r, err)) != 0)
 		return rc;
+	s->c->txn = t;
 	s->rc = cli_print_record(s->c, r);
+	s->c->txn = NULL;
 	dbk_record_free(r);
 	return 0;
 }

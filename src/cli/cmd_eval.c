@@ -456,7 +456,9 @@ print_group_table(struct cli *c, struct dbk_txn *t, const struct dbk_eval *e,
 			snprintf(note, sizeof note, "%s %s", c->zh ? "中位數" :
 			    "median", mtext(c, e, v->unit, &v->median, md));
 		}
-		row[0] = v->key;
+		/* In Chinese the indicator's name; in English its key, which
+		 * is what goal set and the JSON use. */
+		row[0] = c->zh ? cli_metric_label(c, v->key) : v->key;
 		row[1] = mtext(c, e, v->unit, &v->cur, a);
 		row[2] = v->has_target ? mtext(c, e, v->unit, &ts, tg) : "";
 		row[3] = v->has_target ? mtext(c, e, DBK_U_PERMILLE,

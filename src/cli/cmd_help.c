@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "i18n.h"
 
 /* The options that come before the command (parsed in main.c). */
 static const struct opt global_opts[] = {
@@ -20,8 +21,8 @@ static const struct opt global_opts[] = {
 	    "else $XDG_DATA_HOME/dealbook, else ~/.local/share/dealbook)" },
 	{ "format", "FORMAT", 0, "output format: table (the default), json, "
 	    "csv or md" },
-	{ "lang", "LANG", 0, "headings and value names in en or zh (default "
-	    "from $LC_ALL, $LC_MESSAGES or $LANG)" },
+	{ "lang", "LANG", 0, "headings, value names, help and error messages "
+	    "in en or zh (default from $LC_ALL, $LC_MESSAGES or $LANG)" },
 	{ "passphrase-file", "FILE", 0, "read the passphrase from the first "
 	    "line of FILE instead of the terminal" },
 	{ "reveal", NULL, 0, "show sensitive values (budgets, amounts, "
@@ -122,36 +123,39 @@ put_line(FILE *fp, const struct cmd_entry *e)
 	size_t n = strlen(e->group) + (e->verb ? 1 + strlen(e->verb) : 0);
 
 	fprintf(fp, "  %s%s%s%*s %s\n", e->group, e->verb ? " " : "",
-	    verb_or_empty(e), n < 20 ? (int)(20 - n) : 0, "", e->help);
+	    verb_or_empty(e), n < 20 ? (int)(20 - n) : 0, "", tr(e->help));
 }
 
 void
 cli_main_usage(FILE *fp)
 {
-	fputs("usage: dealbook [--store DIR] [--format table|json|csv|md] "
+	fputs(tr("usage: dealbook [--store DIR] [--format table|json|csv|md] "
 	    "[--lang en|zh]\n"
 	    "                [--passphrase-file FILE] [--reveal] <command> "
-	    "[<args>]\n\ncommands:\n", fp);
+	    "[<args>]\n"), fp);
+	fprintf(fp, "\n%s\n", tr("commands:"));
 	for (size_t i = 0; cli_commands[i]; i++)
 		put_line(fp, cli_commands[i]);
-	fputs("\n'dealbook help <command>' shows a command's options and an "
+	fputs(tr("\n'dealbook help <command>' shows a command's options and an "
 	    "example.\nExit codes: 0 ok, 1 runtime error, 2 usage, 3 wrong "
 	    "passphrase or missing key,\n4 not found, 5 invalid input, 6 "
-	    "integrity failure.\n", fp);
-	fputs("Also: 'dealbook --version', 'dealbook --man' (the manual page) "
-	    "and\n'dealbook --complete KIND' (words for shell completion).\n", fp);
+	    "integrity failure.\n"), fp);
+	fputs(tr("Also: 'dealbook --version', 'dealbook --man' (the manual page) "
+	    "and\n'dealbook --complete KIND' (words for shell completion).\n"),
+	    fp);
 }
 
 /* A group's commands with their help lines. */
 static void
 group_list(FILE *fp, const char *group)
 {
-	fprintf(fp, "usage: dealbook %s <command> [<args>]\n\ncommands:\n", group);
+	fprintf(fp, tr("usage: dealbook %s <command> [<args>]\n"), group);
+	fprintf(fp, "\n%s\n", tr("commands:"));
 	for (size_t i = 0; cli_commands[i]; i++)
 		if (strcmp(cli_commands[i]->group, group) == 0)
 			put_line(fp, cli_commands[i]);
-	fprintf(fp, "\n'dealbook help %s <command>' shows a command's options "
-	    "and an example.\n", group);
+	fprintf(fp, tr("\n'dealbook help %s <command>' shows a command's options "
+	    "and an example.\n"), group);
 }
 
 int
@@ -165,9 +169,10 @@ cli_help_command(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[0], "help") == 0) {
-		fputs("usage: dealbook help [<command>]\n\nlist the commands, a "
-		    "group's commands, or one command's options\n\nexample:\n"
-		    "  dealbook help customer add\n", stdout);
+		printf("%sdealbook help [<command>]\n\n%s\n\n%s\n"
+		    "  dealbook help customer add\n", tr("usage: "),
+		    tr("list the commands, a group's commands, or one command's "
+		    "options"), tr("example:"));
 		return 0;
 	}
 	if (!group_known(argv[0], &has_verbs, &has_solo))
@@ -175,7 +180,7 @@ cli_help_command(int argc, char **argv)
 		    "'dealbook help')", argv[0]);
 	e = lookup(argc, argv, &used);
 	if (e == NULL && argc > 1) {
-		fprintf(stderr, "dealbook: unknown command '%s %s'\n", argv[0],
+		(void)cli_error(EXIT_USAGE, "unknown command '%s %s'", argv[0],
 		    argv[1]);
 		group_list(stderr, argv[0]);
 		return EXIT_USAGE;
@@ -187,13 +192,53 @@ cli_help_command(int argc, char **argv)
 	cli_help(stdout, e);
 	if (e->verb == NULL && has_verbs) {
 		/* "audit" also names "audit verify". */
-		fputs("\nsee also:\n", stdout);
+		printf("\n%s\n", tr("see also:"));
 		for (size_t i = 0; cli_commands[i]; i++)
 			if (cli_commands[i]->verb != NULL &&
 			    strcmp(cli_commands[i]->group, e->group) == 0)
 				put_line(stdout, cli_commands[i]);
 	}
 	return 0;
+}
+
+/* ---- the Chinese help texts ---- */
+
+/* Print the help texts of opts with no Chinese, after what names them;
+ * return how many. */
+static size_t
+missing_opts(FILE *fp, const char *what, const struct opt *opts)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; opts && opts[i].name; i++)
+		if (!i18n_has(opts[i].help)) {
+			fprintf(fp, "%s --%s: %s\n", what, opts[i].name, opts[i].help);
+			n++;
+		}
+	return n;
+}
+
+int
+cli_i18n_missing(FILE *fp)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; cli_commands[i]; i++) {
+		const struct cmd_entry *e = cli_commands[i];
+		char *name = NULL;
+		if (asprintf(&name, "%s%s%s", e->group, e->verb ? " " : "",
+		    verb_or_empty(e)) < 0)
+			return cli_error(1, "out of memory");
+		if (!i18n_has(e->help)) {
+			fprintf(fp, "%s: %s\n", name, e->help);
+			n++;
+		}
+		n += missing_opts(fp, name, e->opts);
+		free(name);
+	}
+	n += missing_opts(fp, "global option", global_opts);
+	n += missing_opts(fp, "option", solo_opts);
+	return n > 0;
 }
 
 /* ---- the manual page ---- */

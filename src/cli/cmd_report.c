@@ -21,35 +21,6 @@
 #define TREND_PERIODS 5		/* this period and the four before it */
 #define STALLED_LISTED 20
 
-/* Indicator names for people, in catalogue order (eval.h). */
-static const struct {
-	const char *key, *en, *zh;
-} names[] = {
-	{ "new_customers", "new customers", "新增客戶" },
-	{ "signed_amount", "signed amount", "簽約金額" },
-	{ "avg_order_value", "average order value", "客單價" },
-	{ "collection_rate", "collection rate", "回款率" },
-	{ "new_customer_growth", "new-customer growth", "新客戶增長率" },
-	{ "lead_conversion", "lead conversion", "線索轉化率" },
-	{ "avg_cycle_days", "average cycle (days)", "平均跟進周期（天）" },
-	{ "need_match", "need match", "需求匹配度" },
-	{ "objection_success", "objections resolved", "異議處理成功率" },
-	{ "timeliness", "recorded within 24 h", "及時錄入率" },
-	{ "win_rate", "win rate", "贏單率" },
-	{ "followups_per_week", "follow-ups per customer-week",
-	    "每客戶每周跟進次數" },
-	{ "followups_per_week_high", "follow-ups, high priority",
-	    "高優先級每周跟進次數" },
-	{ "weighted_pipeline", "weighted pipeline", "加權管道金額" },
-	{ "activity_phone", "calls", "電話" },
-	{ "activity_visit", "visits", "拜訪" },
-	{ "activity_online", "online meetings", "線上會議" },
-	{ "activity_email", "e-mails", "郵件" },
-	{ "activity_other", "other contacts", "其他溝通" },
-	{ "activity_total", "all contacts", "溝通總數" },
-	{ "stalled", "stalled customers", "停滯客戶" },
-};
-
 struct rep {
 	struct cli *c;
 	FILE *fp;
@@ -71,10 +42,7 @@ tr(const struct rep *r, const char *en, const char *zh)
 static const char *
 mname(const struct rep *r, const char *key)
 {
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(names[i].key, key) == 0)
-			return r->c->zh ? names[i].zh : names[i].en;
-	return key;
+	return cli_metric_label(r->c, key);
 }
 
 /* Text for HTML: & < > " ' escaped. */

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "i18n.h"
 
 extern const struct cmd_entry cmd_init, cmd_whoami, cmd_passwd;
 extern const struct cmd_entry cmd_customer_add, cmd_customer_list,
@@ -24,6 +25,8 @@ extern const struct cmd_entry cmd_deal_add, cmd_deal_list, cmd_payment_add,
 extern const struct cmd_entry cmd_audit, cmd_audit_verify, cmd_backup,
     cmd_doctor, cmd_edit;
 extern const struct cmd_entry cmd_unlock, cmd_lock;
+extern const struct cmd_entry cmd_field_add, cmd_field_list, cmd_field_retire;
+extern const struct cmd_entry cmd_csv_import, cmd_csv_export;
 extern const struct cmd_entry cmd_member_add, cmd_member_list,
     cmd_member_remove;
 extern const struct cmd_entry cmd_plan_add, cmd_report, cmd_export,
@@ -38,6 +41,7 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_audit_verify, &cmd_audit,
 	&cmd_backup,
 	&cmd_contact_add, &cmd_contact_list,
+	&cmd_csv_export, &cmd_csv_import,
 	&cmd_customer_add, &cmd_customer_edit, &cmd_customer_list,
 	&cmd_customer_rm, &cmd_customer_show,
 	&cmd_deal_add, &cmd_deal_list,
@@ -46,6 +50,7 @@ const struct cmd_entry *const cli_commands[] = {
 	&cmd_eval_list, &cmd_eval_run, &cmd_eval_show, &cmd_eval_verify,
 	&cmd_eval,
 	&cmd_export,
+	&cmd_field_add, &cmd_field_list, &cmd_field_retire,
 	&cmd_goal_list, &cmd_goal_set,
 	&cmd_history,
 	&cmd_import,
@@ -247,10 +252,10 @@ opened:
 	if (isatty(STDERR_FILENO) && getenv("DEALBOOK_NO_PROGRESS") == NULL)
 		dbk_store_set_progress(c->store, cli_progress, c);
 	if (dbk_store_warnings(c->store) & DBK_W_REMOTE_FS)
-		fprintf(stderr, "dealbook: warning: the store '%s' is on a network "
-		    "or FUSE filesystem, where its locking is not reliable; keep "
-		    "it on a local disk and sync with bundles instead\n",
-		    c->store_path);
+		fprintf(stderr, tr("dealbook: warning: the store '%s' is on a "
+		    "network or FUSE filesystem, where its locking is not "
+		    "reliable; keep it on a local disk and sync with bundles "
+		    "instead\n"), c->store_path);
 #ifdef DBK_TESTING
 	{
 		/* Test builds only: a fixed clock for deterministic tests. */
@@ -278,7 +283,10 @@ main(int argc, char **argv)
 	/* Past a file-size limit, a write should fail with EFBIG (and be
 	 * reported, leaving no partial file) rather than kill us. */
 	signal(SIGXFSZ, SIG_IGN);
+	/* The language: the environment's until --lang says otherwise (an
+	 * error in the options before --lang comes in that language). */
 	c.zh = lang_from_env();
+	i18n_set_zh(c.zh);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -293,6 +301,9 @@ main(int argc, char **argv)
 			continue;
 		} else if (strcmp(a, "--man") == 0) {
 			return cli_man(stdout);
+		} else if (strcmp(a, "--i18n-missing") == 0) {
+			/* Hidden, for the tests: help texts with no Chinese. */
+			return cli_i18n_missing(stdout);
 		} else if (strcmp(a, "--complete") == 0) {
 			/* Words for shell completion (cmd_help.c); never prompts. */
 			if (c.store_path == NULL)
@@ -318,6 +329,7 @@ main(int argc, char **argv)
 			else
 				return cli_usage_error(NULL, "invalid language '%s' "
 				    "(expected en or zh)", v);
+			i18n_set_zh(c.zh);
 		} else if (strcmp(a, "--passphrase-file") == 0) {
 			c.passfile = v;
 		} else {
@@ -336,7 +348,7 @@ main(int argc, char **argv)
 	if (e == NULL) {
 		if (group_only) {
 			if (argc - i > 1 && strcmp(argv[i + 1], "--help") != 0)
-				fprintf(stderr, "dealbook: unknown command '%s %s'\n",
+				(void)cli_error(EXIT_USAGE, "unknown command '%s %s'",
 				    argv[i], argv[i + 1]);
 			group_usage(argc - i > 1 && strcmp(argv[i + 1], "--help") == 0 ?
 			    stdout : stderr, argv[i]);

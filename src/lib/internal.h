@@ -170,6 +170,9 @@ struct dbk_txn {
 	 * written once (summary.c): a bulk import rewrote and re-sealed a
 	 * whole block per record. */
 	struct dbki_blkcache *blk;
+	/* Custom field definitions, read at first use (custom.c) and
+	 * dropped when one is written. */
+	struct dbki_custom_cache *custom;
 #ifdef DBK_TESTING
 	int fault_dead;    /* a simulated LMDB failure happened (txn.c) */
 #endif
@@ -193,6 +196,8 @@ void dbki_rkeys_settle(struct dbk_txn *t, int committed);
  * forgets them (wiped), written or not. */
 int dbki_index_flush(struct dbk_txn *t, struct dbk_error *err) DBK_WUR;
 void dbki_index_drop(struct dbk_txn *t);
+/* Forget the transaction's custom field definitions (custom.c). */
+void dbki_custom_drop(struct dbk_txn *t);
 
 /* ---- the audit chain (audit.c) ---- */
 /* Append one entry: action ("create", "update", "delete", ...), the

@@ -587,6 +587,31 @@ static const char *const priority_names[DBK_PRIORITY_COUNT] = {
 	"high", "medium", "low"
 };
 
+static const char *const channel_names_zh[DBK_CHANNEL_COUNT] = {
+	"電話", "面談", "線上會議", "郵件", "其他"
+};
+static const char *const role_names_zh[DBK_ROLE_COUNT] = {
+	"決策者", "影響者", "使用者", "把關者", "支持者"
+};
+static const char *const priority_names_zh[DBK_PRIORITY_COUNT] = {
+	"高", "中", "低"
+};
+
+const char *dbk_channel_name_zh(enum dbk_channel v)
+{
+	return (unsigned)v < DBK_CHANNEL_COUNT ? channel_names_zh[v] : NULL;
+}
+
+const char *dbk_role_name_zh(enum dbk_role v)
+{
+	return (unsigned)v < DBK_ROLE_COUNT ? role_names_zh[v] : NULL;
+}
+
+const char *dbk_priority_name_zh(enum dbk_priority v)
+{
+	return (unsigned)v < DBK_PRIORITY_COUNT ? priority_names_zh[v] : NULL;
+}
+
 const char *dbk_stage_name(enum dbk_stage v)
 {
 	return (unsigned)v < DBK_STAGE_COUNT ? stage_names[v] : NULL;

@@ -319,7 +319,7 @@ encode(const struct dbk_record *r, int shared, struct dbki_buf *b)
 		/* A sensitive value travels sealed under the team's key; one
 		 * under a store's provisional key (epoch 0) opens nowhere
 		 * else, and outside a team there is no key to share. */
-		if (shared && (fd = dbk_field_lookup(r->type, f->name)) != NULL &&
+		if (shared && (fd = dbki_field_def(r->type, f->name)) != NULL &&
 		    (fd->flags & DBK_F_SENSITIVE) && (r->s->team == NULL ||
 		    f->sealed == NULL || strncmp(f->sealed + 1, "1.0.", 4) == 0))
 			continue;
@@ -431,7 +431,7 @@ decode_field(struct dbk_store *s, struct dbk_record *r, const char *idhex,
 	if (parse_hlc(h, &f->hlc) != 0)
 		return DEC_BAD;
 	f->rep = ix > 0 ? (uint16_t)ix : 0;
-	fd = dbk_field_lookup(r->type, f->name);
+	fd = dbki_field_def(r->type, f->name);
 	if (fd != NULL && (fd->flags & DBK_F_SENSITIVE) && v[0] != '\0') {
 		if ((f->sealed = strdup(v)) == NULL)
 			return DEC_NOMEM;
@@ -1013,6 +1013,8 @@ record_put(struct dbk_txn *t, const struct dbk_record *r, struct dbk_error *err)
 		return dbki_error_set(err, rc, "record too large or out of memory");
 	}
 	rec_key(k, r->type, &r->id);
+	if (r->type == DBK_T_FIELDDEF)
+		dbki_custom_drop(t);
 	rc = dbki_put(t, DBI_REC, k, 17, b.p, b.len, 0, err);
 	dbki_buf_free(&b);
 	if (rc == 0)
@@ -1026,11 +1028,11 @@ record_put(struct dbk_txn *t, const struct dbk_record *r, struct dbk_error *err)
 
 /* Set one field's value in memory with a new version. */
 static int
-field_set(struct dbk_txn *t, struct dbk_record *r,
+field_set(struct dbk_txn *t, struct dbk_record *r, const char *name,
     const struct dbk_fielddef *fd, const char *canon, uint64_t hlc,
     struct dbk_error *err)
 {
-	struct rfield *f = field_slot(r, fd->name);
+	struct rfield *f = field_slot(r, name);
 	int ri = replica_index(r, t->s->replica);
 	char *sealed = NULL, *val = NULL;
 	int rc;
@@ -1041,7 +1043,7 @@ field_set(struct dbk_txn *t, struct dbk_record *r,
 		if ((val = strdup(canon)) == NULL)
 			return dbki_error_set(err, DBK_ENOMEM, "out of memory");
 		if (fd->flags & DBK_F_SENSITIVE) {
-			rc = dbki_field_seal(t->s, r->id.b, fd->name, canon, &sealed,
+			rc = dbki_field_seal(t->s, r->id.b, name, canon, &sealed,
 			    err);
 			if (rc != 0) {
 				sodium_memzero(val, strlen(val));
@@ -1087,29 +1089,74 @@ index_put(struct dbk_txn *t, const struct dbk_record *r, struct dbk_error *err)
 	return 0;
 }
 
+/* One input field, resolved: the name it is stored under, its
+ * definition, and for a custom field (dealbook/field.h) the definition
+ * that checks its value. */
+struct rin {
+	const char *name;
+	const struct dbk_fielddef *fd;
+	const struct dbk_custom *cd;
+};
+
+/* Check input fields and find what each one is: *out (n entries, free
+ * it) on success. */
 static int
-check_input(enum dbk_type type, const struct dbk_field *f, size_t n, int sys,
-    struct dbk_error *err)
+resolve_input(struct dbk_txn *t, enum dbk_type type, const struct dbk_field *f,
+    size_t n, int sys, struct rin **out, struct dbk_error *err)
 {
+	struct rin *in = calloc(n + 1, sizeof *in);
+
+	if (in == NULL)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
 		const struct dbk_fielddef *fd = dbk_field_lookup(type, f[i].name);
-		if (fd == NULL)
-			return dbki_error_set(err, DBK_EINVAL,
+		const struct dbk_custom *cd = NULL;
+		int rc = 0;
+
+		if (fd == NULL && dbk_custom_type_ok(type))
+			cd = dbk_custom_find(t, type, f[i].name);
+		if (fd == NULL && cd == NULL)
+			rc = dbki_error_set(err, DBK_EINVAL,
 			    "unknown field '%s' for a %s", f[i].name,
 			    dbk_type_name(type));
-		if (!sys && (fd->flags & DBK_F_SYSTEM))
-			return dbki_error_set(err, DBK_EINVAL,
+		else if (fd != NULL && !sys && (fd->flags & DBK_F_SYSTEM))
+			rc = dbki_error_set(err, DBK_EINVAL,
 			    "field '%s' is set by dealbook, not by hand%s", f[i].name,
 			    strncmp(f[i].name, "stage", 5) == 0 ||
 			    strncmp(f[i].name, "chk_", 4) == 0 ||
 			    strcmp(f[i].name, "probability") == 0 ?
 			    " (use 'dealbook stage')" : "");
+		else if (cd != NULL && cd->retired)
+			rc = dbki_error_set(err, DBK_EINVAL,
+			    "the %s field '%s' is retired: its values are kept, "
+			    "but it takes no new ones", dbk_type_name(type),
+			    cd->name);
+		if (rc != 0) {
+			free(in);
+			return rc;
+		}
+		in[i].name = cd != NULL ? cd->stored : fd->name;
+		in[i].fd = cd != NULL ? dbki_field_def(type, cd->stored) : fd;
+		in[i].cd = cd;
 		for (size_t j = 0; j < i; j++)
-			if (strcmp(f[j].name, f[i].name) == 0)
+			if (strcmp(in[j].name, in[i].name) == 0) {
+				free(in);
 				return dbki_error_set(err, DBK_EINVAL,
 				    "field '%s' given twice", f[i].name);
+			}
 	}
+	*out = in;
 	return 0;
+}
+
+/* The canonical form of one input value (malloc'd). */
+static int
+input_normalize(struct dbk_txn *t, const struct rin *in, const char *value,
+    int sys, char **canon, struct dbk_error *err)
+{
+	if (in->cd != NULL)
+		return dbk_custom_normalize(t, in->cd, value, canon, err);
+	return dbki_normalize(t->s, in->fd, value, sys, canon, err);
 }
 
 int
@@ -1118,6 +1165,7 @@ dbki_record_create(struct dbk_txn *t, enum dbk_type type,
     struct dbk_error *err)
 {
 	struct dbk_record *r = NULL;
+	struct rin *in = NULL;
 	struct dbk_id id;
 	size_t nt;
 	const struct dbk_fielddef *defs = dbk_type_fields(type, &nt);
@@ -1128,22 +1176,23 @@ dbki_record_create(struct dbk_txn *t, enum dbk_type type,
 
 	if (defs == NULL)
 		return dbki_error_set(err, DBK_EINVAL, "unknown record type");
-	if ((rc = check_input(type, f, n, sys, err)) != 0)
+	if ((rc = resolve_input(t, type, f, n, sys, &in, err)) != 0)
 		return rc;
 	dbki_id_new(t->s, &id);
-	if ((r = record_new(t->s, type, &id)) == NULL)
+	if ((r = record_new(t->s, type, &id)) == NULL) {
+		free(in);
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	}
 	hlc = dbki_hlc_next(t);
 	for (size_t i = 0; i < n; i++) {
-		const struct dbk_fielddef *fd = dbk_field_lookup(type, f[i].name);
 		char *canon = NULL;
 
 		if (f[i].value == NULL || f[i].value[0] == '\0')
 			continue;
-		if ((rc = dbki_normalize(t->s, fd, f[i].value, sys, &canon,
+		if ((rc = input_normalize(t, &in[i], f[i].value, sys, &canon,
 		    err)) != 0)
 			goto out;
-		rc = field_set(t, r, fd, canon, hlc, err);
+		rc = field_set(t, r, in[i].name, in[i].fd, canon, hlc, err);
 		sodium_memzero(canon, strlen(canon));
 		free(canon);
 		if (rc != 0)
@@ -1158,10 +1207,10 @@ dbki_record_create(struct dbk_txn *t, enum dbk_type type,
 		}
 	}
 	snprintf(now, sizeof now, "%" PRId64, dbki_now(t->s));
-	if ((rc = field_set(t, r, dbk_field_lookup(type, "created"), now, hlc,
-	    err)) != 0 ||
-	    (rc = field_set(t, r, dbk_field_lookup(type, "by"), t->s->member,
-	    hlc, err)) != 0)
+	if ((rc = field_set(t, r, "created", dbk_field_lookup(type, "created"),
+	    now, hlc, err)) != 0 ||
+	    (rc = field_set(t, r, "by", dbk_field_lookup(type, "by"),
+	    t->s->member, hlc, err)) != 0)
 		goto out;
 	if (type == DBK_T_CUSTOMER && (code = dbk_record_str(r, "code")) != NULL &&
 	    (rc = dbki_code_claim(t, r, code, err)) != 0)
@@ -1188,6 +1237,7 @@ dbki_record_create(struct dbk_txn *t, enum dbk_type type,
 	if (out != NULL)
 		*out = id;
 out:
+	free(in);
 	dbk_record_free(r);
 	return rc;
 }
@@ -1257,11 +1307,12 @@ dbki_record_update_loaded(struct dbk_txn *t, struct dbk_record *r,
 {
 	char *oldcode = NULL;
 	const char *c, **names = NULL;
+	struct rin *in = NULL;
 	size_t nch = 0;
 	uint64_t hlc = 0;
 	int rc;
 
-	if ((rc = check_input(r->type, f, n, sys, err)) != 0)
+	if ((rc = resolve_input(t, r->type, f, n, sys, &in, err)) != 0)
 		goto out;
 	if ((names = calloc(n + 1, sizeof *names)) == NULL) {
 		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
@@ -1273,12 +1324,12 @@ dbki_record_update_loaded(struct dbk_txn *t, struct dbk_record *r,
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct dbk_fielddef *fd = dbk_field_lookup(r->type, f[i].name);
-		long at = field_find(r, fd->name);
+		const struct dbk_fielddef *fd = in[i].fd;
+		long at = field_find(r, in[i].name);
 		char *canon = NULL;
 
 		if (f[i].value != NULL && f[i].value[0] != '\0' &&
-		    (rc = dbki_normalize(t->s, fd, f[i].value, sys, &canon,
+		    (rc = input_normalize(t, &in[i], f[i].value, sys, &canon,
 		    err)) != 0)
 			goto out;
 		if (at >= 0 && r->f[at].state == DBK_FS_RESTRICTED && !sys) {
@@ -1297,11 +1348,11 @@ dbki_record_update_loaded(struct dbk_txn *t, struct dbk_record *r,
 		}
 		if (hlc == 0)
 			hlc = dbki_hlc_next(t);
-		rc = field_set(t, r, fd, canon, hlc, err);
+		rc = field_set(t, r, in[i].name, fd, canon, hlc, err);
 		wipe_free(canon);
 		if (rc != 0)
 			goto out;
-		names[nch++] = fd->name;
+		names[nch++] = in[i].name;
 	}
 	/* An edit may not clear what a record must have. */
 	if (nch > 0) {
@@ -1341,6 +1392,7 @@ dbki_record_update_loaded(struct dbk_txn *t, struct dbk_record *r,
 	if (changed != NULL)
 		*changed = nch;
 out:
+	free(in);
 	free(names);
 	free(oldcode);
 	return rc;
@@ -1461,7 +1513,7 @@ dbk_history(struct dbk_txn *t, const struct dbk_id *id, dbk_version_fn fn,
 			    "a history entry is malformed");
 			goto out;
 		}
-		fd = dbk_field_lookup(r->type, h[nh].field);
+		fd = dbki_field_def(r->type, h[nh].field);
 		if (jv->valuestring[0] == '\0') {
 			h[nh].value = NULL;
 		} else if (fd != NULL && (fd->flags & DBK_F_SENSITIVE)) {

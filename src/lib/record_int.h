@@ -123,6 +123,9 @@ int dbki_code_claim(struct dbk_txn *t, const struct dbk_record *r,
     const char *code, struct dbk_error *err) DBK_WUR;
 int dbki_code_release(struct dbk_txn *t, const char *code,
     struct dbk_error *err) DBK_WUR;
+/* The live customer holding `code`: 0, or DBK_ENOTFOUND. */
+int dbki_code_lookup(struct dbk_txn *t, const char *code, struct dbk_id *out,
+    struct dbk_error *err) DBK_WUR;
 /* Every record of a type in id order; all: tombstones and records of
  * removed customers too (dbk_record_foreach is this without them). */
 int dbki_record_walk(struct dbk_txn *t, enum dbk_type type, int all,

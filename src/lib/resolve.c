@@ -59,6 +59,13 @@ code_lookup(struct dbk_txn *t, const char *code, struct dbk_id *out,
 	return 0;
 }
 
+int
+dbki_code_lookup(struct dbk_txn *t, const char *code, struct dbk_id *out,
+    struct dbk_error *err)
+{
+	return code_lookup(t, code, out, err);
+}
+
 /* ---- resolution ---- */
 
 static int

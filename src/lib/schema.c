@@ -74,6 +74,7 @@ static const struct dbk_fielddef interaction_fields[] = {
 	{ "at", DBK_K_DATETIME, R, "time", "溝通時間" },
 	{ "channel", DBK_K_CHANNEL, 0, "channel", "溝通方式" },
 	{ "competitor", DBK_K_TEXT, 0, "competitor moves", "競爭對手動態" },
+	{ "contact", DBK_K_REF, 0, "contact", "聯系人" },
 	{ "customer", DBK_K_REF, R, "customer", "客戶" },
 	{ "due", DBK_K_DATE, 0, "next action due", "下一步期限" },
 	{ "feedback", DBK_K_TEXT, 0, "customer feedback", "客戶反饋" },
@@ -195,8 +196,25 @@ static const struct dbk_fielddef member_fields[] = {
 	{ "sig", DBK_K_TEXT, Y, "signature", "簽名" },
 };
 
-static const struct dbk_fielddef generic_fields[] = {
+/* A custom field's definition (custom.c, dealbook/field.h). */
+static const struct dbk_fielddef fielddef_fields[] = {
 	COMMON,
+	{ "choices", DBK_K_TEXT, 0, "choices", "選項" },
+	{ "kind", DBK_K_TEXT, R, "kind", "類型" },
+	{ "label_en", DBK_K_TEXT, 0, "English label", "英文名稱" },
+	{ "label_zh", DBK_K_TEXT, 0, "Chinese label", "中文名稱" },
+	{ "name", DBK_K_TEXT, R, "name", "名稱" },
+	{ "of", DBK_K_TEXT, R, "record type", "記錄類型" },
+	{ "retired", DBK_K_BOOL, 0, "retired", "已停用" },
+	{ "sensitive", DBK_K_BOOL, 0, "sensitive", "敏感" },
+};
+
+/* What storage needs of a custom field's value. */
+static const struct dbk_fielddef custom_plain = {
+	"", DBK_K_TEXT, 0, "custom field", "自定義欄位"
+};
+static const struct dbk_fielddef custom_sensitive = {
+	"", DBK_K_TEXT, DBK_F_SENSITIVE, "custom field", "自定義欄位"
 };
 
 #undef S
@@ -227,7 +245,7 @@ static const struct {
 	[DBK_T_REVIEW] = { "review", review_fields, N(review_fields), NULL },
 	[DBK_T_PLAN] = { "plan", plan_fields, N(plan_fields), "customer" },
 	[DBK_T_EVALRUN] = { "evalrun", evalrun_fields, N(evalrun_fields), NULL },
-	[DBK_T_FIELDDEF] = { "fielddef", generic_fields, N(generic_fields), NULL },
+	[DBK_T_FIELDDEF] = { "fielddef", fielddef_fields, N(fielddef_fields), NULL },
 	[DBK_T_MEMBER] = { "member", member_fields, N(member_fields), NULL },
 };
 
@@ -322,10 +340,25 @@ dbki_type_parent_field(enum dbk_type t)
 	return types[t].parent;
 }
 
+const struct dbk_fielddef *
+dbki_field_def(enum dbk_type t, const char *name)
+{
+	const struct dbk_fielddef *fd = dbk_field_lookup(t, name);
+
+	if (fd != NULL || name[0] != 'x' || (name[1] != '.' &&
+	    name[1] != '!') || name[2] == '\0')
+		return fd;
+	if (name[1] == '.')
+		return &custom_plain;
+	if (name[1] == '!')
+		return &custom_sensitive;
+	return NULL;
+}
+
 /* UTF-8 well-formedness (no overlongs, no surrogates) and no control
  * characters other than tab and newline. */
-static int
-valid_text(const char *s, size_t max)
+int
+dbki_valid_text(const char *s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = 0;
@@ -381,7 +414,7 @@ dbki_normalize(struct dbk_store *s, const struct dbk_fielddef *fd,
 	*out = NULL;
 	switch (fd->kind) {
 	case DBK_K_TEXT:
-		if (!valid_text(in, DBKI_MAX_TEXT))
+		if (!dbki_valid_text(in, DBKI_MAX_TEXT))
 			return dbki_error_set(err, DBK_EINVAL,
 			    "invalid text for %s (must be UTF-8 without control "
 			    "characters, at most 1 MiB)", fd->name);

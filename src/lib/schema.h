@@ -16,4 +16,12 @@ const char *dbki_type_parent_field(enum dbk_type t);
 int dbki_normalize(struct dbk_store *s, const struct dbk_fielddef *fd,
     const char *in, int sys, char **out, struct dbk_error *err) DBK_WUR;
 
+/* UTF-8 text without control characters (tab and line breaks allowed),
+ * at most max bytes. */
+int dbki_valid_text(const char *s, size_t max);
+/* A field's definition as far as storage cares (kind, sensitivity):
+ * the built-in one, or for a custom field's stored name ("x.NAME",
+ * "x!NAME") a plain or sensitive text field; NULL for anything else. */
+const struct dbk_fielddef *dbki_field_def(enum dbk_type t, const char *name);
+
 #endif

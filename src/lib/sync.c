@@ -649,9 +649,12 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 			enum dbk_type type = (enum dbk_type)kb[0];
 			int need = all, sel = x->sel != NULL;
 			/* What selected() decided without decoding, first. */
+			/* Custom field definitions go to everyone: a partner
+			 * sees the labels of the values it receives. */
 			if (sel && (type == DBK_T_CUSTOMER ? bsearch(&id, x->sel,
 			    x->nsel, sizeof *x->sel, id_cmp) == NULL :
-			    dbki_type_parent_field(type) == NULL)) {
+			    dbki_type_parent_field(type) == NULL &&
+			    type != DBK_T_FIELDDEF)) {
 				dbki_free_plain(pt, pn);
 				continue;
 			}
@@ -667,7 +670,7 @@ export_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 			if (rc != 0)
 				goto out;
 			if (sel && type != DBK_T_CUSTOMER &&
-			    !customer_selected(x, r)) {
+			    type != DBK_T_FIELDDEF && !customer_selected(x, r)) {
 				dbk_record_free(r);
 				continue;
 			}

@@ -469,7 +469,8 @@ dbki_team_finish(struct dbk_txn *t, struct dbki_team_in *ti,
 		size_t nf;
 		const struct dbk_fielddef *fd = dbk_type_fields(
 		    (enum dbk_type)ty, &nf);
-		int any = 0;
+		/* Custom fields may be sensitive too. */
+		int any = dbk_custom_type_ok((enum dbk_type)ty);
 		for (size_t i = 0; fd != NULL && i < nf; i++)
 			any |= (fd[i].flags & DBK_F_SENSITIVE) != 0;
 		if (!any)

@@ -303,6 +303,7 @@ dbk_txn_commit(struct dbk_txn *t, struct dbk_error *err)
 	if (t->write)
 		rc = dbki_index_flush(t, err);
 	dbki_index_drop(t);
+	dbki_custom_drop(t);
 	if (rc == 0 && t->write && t->audit_dirty)
 		rc = dbki_audit_seal_head(t, err);
 	if (rc == 0 && t->write && t->hlc_dirty)
@@ -343,6 +344,7 @@ dbk_txn_abort(struct dbk_txn *t)
 	if (t == NULL)
 		return;
 	dbki_index_drop(t);
+	dbki_custom_drop(t);
 	mdb_txn_abort(t->t);
 	dbki_rkeys_settle(t, 0);
 	dbki_keys_close(t->s);
