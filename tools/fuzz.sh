@@ -14,13 +14,13 @@ CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug \
 cmake --build build-fuzz -j"$jobs" --target fuzzers
 
 # Inputs beyond these sizes buy little but slowness: a bundle of two
-# chunks (the 64 KiB + 1 vectors), a plaintext of a few records.
+# chunks (the 64 KiB + 1 vectors), a plaintext or a CSV of a few records.
 declare -A maxlen=([bundle]=70000 [import]=16384 [record]=8192
-    [parse]=256 [audit]=8192)
+    [parse]=256 [audit]=8192 [csv]=8192)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
-for name in bundle import record parse audit; do
+for name in bundle import record parse audit csv; do
 	work=build-fuzz/corpus/$name
 	art=build-fuzz/artifacts/$name/
 	mkdir -p "$work" "$art"

@@ -405,6 +405,109 @@ cli_type_label(struct cli *c, enum dbk_type t)
 	return dbk_type_name(t);
 }
 
+int
+cli_parse_sets(const struct cmd_entry *e, struct optv *ov,
+    struct dbk_field **out, size_t *n)
+{
+	const struct optv *sets = opt_all(e, ov, "set");
+	size_t k = sets ? sets->n : 0;
+	struct dbk_field *f = calloc(k + 1, sizeof *f);
+
+	*out = NULL;
+	*n = 0;
+	if (f == NULL)
+		return cli_error(1, "out of memory");
+	for (size_t i = 0; i < k; i++) {
+		const char *eq = strchr(sets->vals[i], '=');
+		if (eq == NULL || eq == sets->vals[i]) {
+			cli_free_sets(f, i);
+			return cli_error(5, "invalid --set '%s' (expected "
+			    "FIELD=VALUE)", sets->vals[i]);
+		}
+		f[i].name = strndup(sets->vals[i], (size_t)(eq - sets->vals[i]));
+		f[i].value = eq + 1;
+		if (f[i].name == NULL) {
+			cli_free_sets(f, i);
+			return cli_error(1, "out of memory");
+		}
+	}
+	*out = f;
+	*n = k;
+	return 0;
+}
+
+void
+cli_free_sets(struct dbk_field *f, size_t n)
+{
+	for (size_t i = 0; f != NULL && i < n; i++)
+		free((char *)f[i].name);
+	free(f);
+}
+
+struct ccols {
+	struct cli *c;
+	enum dbk_type t;
+	struct cli_cfield *v;
+	size_t n;
+};
+
+static int
+ccols_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
+{
+	struct ccols *x = vctx;
+	const struct dbk_custom *cv;
+	size_t n;
+	int rc;
+
+	if ((rc = dbk_custom_list(t, &cv, &n, err)) != 0)
+		return rc;
+	if ((x->v = calloc(n + 1, sizeof *x->v)) == NULL)
+		return DBK_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char *head;
+		if (cv[i].of != x->t || cv[i].retired)
+			continue;
+		head = x->c->zh && cv[i].label_zh ? cv[i].label_zh :
+		    !x->c->zh && cv[i].label_en ? cv[i].label_en : cv[i].name;
+		x->v[x->n].stored = strdup(cv[i].stored);
+		x->v[x->n].key = strdup(cv[i].name);
+		x->v[x->n].head = strdup(head);
+		x->n++;
+		if (x->v[x->n - 1].stored == NULL || x->v[x->n - 1].key == NULL ||
+		    x->v[x->n - 1].head == NULL)
+			return DBK_ENOMEM;
+	}
+	return 0;
+}
+
+void
+cli_custom_columns_free(struct cli_cfield *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		free(v[i].stored);
+		free(v[i].key);
+		free(v[i].head);
+	}
+	free(v);
+}
+
+int
+cli_custom_columns(struct cli *c, enum dbk_type t, struct cli_cfield **out,
+    size_t *n)
+{
+	struct ccols x = { c, t, NULL, 0 };
+	int rc = dbk_store_read(c->store, ccols_txn, &x, &c->err);
+
+	if (rc != 0) {
+		cli_custom_columns_free(x.v, x.n);
+		return rc == DBK_ENOMEM && c->err.msg == NULL ?
+		    cli_error(1, "out of memory") : cli_fail(c, rc);
+	}
+	*out = x.v;
+	*n = x.n;
+	return 0;
+}
+
 const char *
 cli_field_key(const char *field)
 {

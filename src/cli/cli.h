@@ -99,6 +99,25 @@ char *cli_format(struct cli *c, enum dbk_type t, const char *field,
 /* Heading for a field: label in the chosen language (a custom field's
  * from its definition when c->txn is set, else its name). */
 const char *cli_label(struct cli *c, enum dbk_type t, const char *field);
+/* The --set NAME=VALUE options of a command as input fields: *out
+ * (names malloc'd, values borrowed from argv; free with cli_free_sets),
+ * *n.  0, or the exit code after a message. */
+int cli_parse_sets(const struct cmd_entry *e, struct optv *ov,
+    struct dbk_field **out, size_t *n);
+void cli_free_sets(struct dbk_field *f, size_t n);
+#define CLI_SET_OPT \
+	{ "set", "NAME=VALUE", 1, "set a custom field, by name or label " \
+	    "(see 'dealbook field list')" }
+
+/* The live custom fields of type t as extra list columns (copies):
+ * stored name, JSON/CSV key, heading in the chosen language.  0, or the
+ * exit code after a message. */
+struct cli_cfield {
+	char *stored, *key, *head;
+};
+int cli_custom_columns(struct cli *c, enum dbk_type t,
+    struct cli_cfield **out, size_t *n);
+void cli_custom_columns_free(struct cli_cfield *v, size_t n);
 /* An indicator's name for people ("new customers", "新增客戶"); the key
  * itself when unknown. */
 const char *cli_metric_label(struct cli *c, const char *key);

@@ -33,7 +33,8 @@ static const struct {
 	{ "budget", "AMT", 0, "budget (sensitive), e.g. 50万" }, \
 	{ "expected", "AMT", 0, "expected first-order amount (sensitive)" }, \
 	{ "close-by", "DATE", 0, "target signing date" }, \
-	{ "set", "FIELD=VALUE", 1, "set any other field" }
+	{ "set", "NAME=VALUE", 1, "set a custom field by name or label (see " \
+	    "'dealbook field list'), or any other field" }
 
 static void
 free_fields(struct dbk_field *f, size_t n, size_t nfixed)
@@ -245,6 +246,11 @@ struct list_ctx {
 	size_t limit;		/* a page of the newest: stop when full */
 	size_t rows;
 	int oom;
+	struct dbk_txn *t;
+	struct cli_cfield *cc;	/* custom fields: a column each */
+	size_t ncc;
+	struct dbk_error *err;
+	int rc;
 };
 
 static int
@@ -255,8 +261,8 @@ list_cb(const struct dbk_customer_row *r, void *vctx)
 		"last_contact", "next_due" };
 	const char *values[] = { r->code, r->name, r->industry, r->stage,
 		r->owner, r->last_contact, r->next_due };
-	char *vals[8] = { 0 }, sid[DBK_ID_HEX], pct[8];
-	const char *row[10];
+	char *vals[8] = { 0 }, sid[DBK_ID_HEX], pct[8], **cvals = NULL;
+	const char **row = NULL;
 
 	/* Summaries hold canonical stage names: a plain comparison. */
 	if (l->has_stage && (r->stage == NULL ||
@@ -274,6 +280,28 @@ list_cb(const struct dbk_customer_row *r, void *vctx)
 		return DBK_ROWS_STOP;
 	}
 	l->rows++;
+	if ((row = calloc(10 + l->ncc, sizeof *row)) == NULL ||
+	    (cvals = calloc(l->ncc + 1, sizeof *cvals)) == NULL) {
+		free(row);
+		l->oom = 1;
+		return DBK_ROWS_STOP;
+	}
+	/* Custom fields are not in the list index: read the record. */
+	if (l->ncc > 0) {
+		struct dbk_record *rec = NULL;
+		int rc = dbk_record_load(l->t, &r->id, &rec, l->err);
+		if (rc != 0) {
+			free(row);
+			free(cvals);
+			l->rc = rc;
+			return DBK_ROWS_STOP;
+		}
+		for (size_t i = 0; i < l->ncc; i++) {
+			cvals[i] = cli_value(l->c, rec, l->cc[i].stored);
+			row[10 + i] = cvals[i];
+		}
+		dbk_record_free(rec);
+	}
 	cli_id(l->c, &r->id, sid);
 	row[0] = sid;
 	for (size_t i = 0; i < 7; i++) {
@@ -299,6 +327,10 @@ list_cb(const struct dbk_customer_row *r, void *vctx)
 		l->oom = 1;
 	for (size_t i = 0; i < 8; i++)
 		free(vals[i]);
+	for (size_t i = 0; i < l->ncc; i++)
+		free(cvals[i]);
+	free(cvals);
+	free(row);
 	return 0;
 }
 
@@ -308,8 +340,15 @@ list_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	struct list_ctx *l = vctx;
 	unsigned flags = (l->c->reveal ? DBK_ROWS_REVEAL : 0) |
 	    (l->limit > 0 ? DBK_ROWS_NEWEST : 0);
-	int rc = dbk_customer_rows_ex(t, flags, list_cb, vctx, err);
+	int rc;
 
+	l->t = t;
+	l->err = err;
+	l->c->txn = t;
+	rc = dbk_customer_rows_ex(t, flags, list_cb, vctx, err);
+	l->c->txn = NULL;
+	if (l->rc != 0)
+		return l->rc;
 	return rc == DBK_ROWS_STOP ? 0 : rc;
 }
 
@@ -346,16 +385,42 @@ exec_customer_list(struct cli *c, const struct cmd_entry *e, int npos,
 			    "(expected 1 to 3650)", sd);
 		l.stalled = (int)d;
 	}
-	if ((l.tb = tbl_new(10, keys, c->zh ? zh : en)) == NULL)
+	if ((rc = cli_custom_columns(c, DBK_T_CUSTOMER, &l.cc, &l.ncc)) != 0)
+		return rc;
+	{
+		/* The fixed columns, then a column per custom field. */
+		const char **k = calloc(10 + l.ncc, sizeof *k);
+		const char **h = calloc(10 + l.ncc, sizeof *h);
+		if (k != NULL && h != NULL) {
+			for (size_t i = 0; i < 10; i++) {
+				k[i] = keys[i];
+				h[i] = c->zh ? zh[i] : en[i];
+			}
+			for (size_t i = 0; i < l.ncc; i++) {
+				k[10 + i] = l.cc[i].key;
+				h[10 + i] = l.cc[i].head;
+			}
+			l.tb = tbl_new(10 + l.ncc, k, h);
+		}
+		free(k);
+		free(h);
+	}
+	if (l.tb == NULL) {
+		cli_custom_columns_free(l.cc, l.ncc);
 		return cli_error(1, "out of memory");
+	}
 	if ((rc = cli_page(c, e, ov, &l.limit)) != 0) {
 		tbl_free(l.tb);
+		cli_custom_columns_free(l.cc, l.ncc);
 		return rc;
 	}
 	/* A page is read newest first and stops when full. */
 	if (l.limit > 0)
-		return cli_read_table_newest(c, l.tb, list_txn, &l, &l.oom);
-	return cli_read_table(c, l.tb, list_txn, &l, &l.oom);
+		rc = cli_read_table_newest(c, l.tb, list_txn, &l, &l.oom);
+	else
+		rc = cli_read_table(c, l.tb, list_txn, &l, &l.oom);
+	cli_custom_columns_free(l.cc, l.ncc);
+	return rc;
 }
 
 static const struct opt customer_list_opts[] = {
@@ -426,7 +491,7 @@ const struct cmd_entry cmd_customer_show = {
 
 struct contact_ctx {
 	const char *ref;
-	struct dbk_field f[6];
+	struct dbk_field *f;	/* name, the options, --set, the customer */
 	size_t n;
 	struct dbk_id id;
 	struct cli *c;
@@ -459,15 +524,29 @@ exec_contact_add(struct cli *c, const struct cmd_entry *e, int npos,
 	struct contact_ctx a = { 0 };
 	int rc;
 
+	struct dbk_field *sets = NULL;
+	size_t nsets = 0;
+
 	(void)npos;
 	a.ref = pos[0];
+	if ((rc = cli_parse_sets(e, ov, &sets, &nsets)) != 0)
+		return rc;
+	if ((a.f = calloc(6 + nsets, sizeof *a.f)) == NULL) {
+		cli_free_sets(sets, nsets);
+		return cli_error(1, "out of memory");
+	}
 	a.f[a.n++] = (struct dbk_field){ "name", pos[1] };
 	for (size_t i = 0; i < 4; i++) {
 		const char *v = opt_get(e, ov, names[i]);
 		if (v != NULL)
 			a.f[a.n++] = (struct dbk_field){ names[i], v };
 	}
-	if ((rc = dbk_store_write(c->store, contact_add_txn, &a, &c->err)) != 0)
+	for (size_t i = 0; i < nsets; i++)
+		a.f[a.n++] = sets[i];
+	rc = dbk_store_write(c->store, contact_add_txn, &a, &c->err);
+	free(a.f);
+	cli_free_sets(sets, nsets);
+	if (rc != 0)
 		return cli_fail(c, rc);
 	cli_print_added(c, "contact", &a.id, NULL);
 	return 0;
@@ -478,6 +557,7 @@ static const struct opt contact_add_opts[] = {
 	{ "phone", "P", 0, "phone (sensitive)" },
 	{ "email", "E", 0, "e-mail (sensitive)" },
 	{ "role", "R", 0, "decision-maker, influencer, user, gatekeeper or champion" },
+	CLI_SET_OPT,
 	{ NULL, NULL, 0, NULL }
 };
 

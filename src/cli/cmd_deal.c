@@ -11,6 +11,8 @@
 struct deal_ctx {
 	struct cli *c;
 	const char *ref, *amount, *date;
+	struct dbk_field *sets;
+	size_t nsets;
 	struct dbk_id id;
 	struct tbl *tb;
 	enum dbk_type type;
@@ -26,7 +28,11 @@ deal_add_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 
 	if (rc != 0)
 		return rc;
-	return dbk_deal_add(t, &cid, d->amount, d->date, &d->id, err);
+	if ((rc = dbk_deal_add(t, &cid, d->amount, d->date, &d->id, err)) != 0)
+		return rc;
+	/* Custom fields go on in the same transaction. */
+	return d->nsets > 0 ? dbk_record_update(t, &d->id, d->sets, d->nsets,
+	    NULL, err) : 0;
 }
 
 static int
@@ -40,7 +46,11 @@ exec_deal_add(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	d.ref = pos[0];
 	d.amount = pos[1];
 	d.date = opt_get(e, ov, "signed");
-	if ((rc = dbk_store_write(c->store, deal_add_txn, &d, &c->err)) != 0)
+	if ((rc = cli_parse_sets(e, ov, &d.sets, &d.nsets)) != 0)
+		return rc;
+	rc = dbk_store_write(c->store, deal_add_txn, &d, &c->err);
+	cli_free_sets(d.sets, d.nsets);
+	if (rc != 0)
 		return cli_fail(c, rc);
 	cli_print_added(c, "deal", &d.id, NULL);
 	return 0;
@@ -48,6 +58,7 @@ exec_deal_add(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 
 static const struct opt deal_add_opts[] = {
 	{ "signed", "DATE", 0, "when the contract was signed (default today)" },
+	CLI_SET_OPT,
 	{ NULL, NULL, 0, NULL }
 };
 

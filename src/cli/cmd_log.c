@@ -54,7 +54,7 @@ struct log_ctx {
 	const char *ref;
 	struct dbk_id cid;   /* already resolved when have_cid */
 	int have_cid;
-	struct dbk_field f[NLOG];
+	struct dbk_field *f;	/* NLOG, then the --set fields */
 	size_t n;
 	const char *const *obj;
 	size_t nobj;
@@ -604,6 +604,8 @@ exec_log(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	struct log_ctx l = { 0 };
 	struct log_in in = { 0 };
 	struct log_dflt d = { 0 };
+	struct dbk_field *sets = NULL;
+	size_t nsets = 0;
 	int edit = opt_has(e, ov, "edit"), asked;
 	int rc;
 
@@ -652,10 +654,18 @@ exec_log(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		l.cid = d.cid;
 		l.have_cid = 1;
 	}
+	if ((rc = cli_parse_sets(e, ov, &sets, &nsets)) != 0)
+		goto out;
+	if ((l.f = calloc(NLOG + nsets, sizeof *l.f)) == NULL) {
+		rc = cli_error(1, "out of memory");
+		goto out;
+	}
 	/* Asked values left empty are simply not given. */
 	for (size_t i = 0; i < NLOG; i++)
 		if (in.v[i] != NULL && (!asked || in.v[i][0] != '\0'))
 			l.f[l.n++] = (struct dbk_field){ log_map[i].field, in.v[i] };
+	for (size_t i = 0; i < nsets; i++)
+		l.f[l.n++] = sets[i];
 	l.obj = (const char *const *)in.obj;
 	l.nobj = in.nobj;
 	if ((rc = dbk_store_write(c->store, log_txn, &l, &c->err)) != 0) {
@@ -666,6 +676,8 @@ exec_log(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	    l.late ? "(recorded more than 24 h after it happened: flagged late)" :
 	    NULL);
 out:
+	free(l.f);
+	cli_free_sets(sets, nsets);
 	dflt_clear(&d);
 	log_in_free(&in);
 	return rc;
@@ -690,6 +702,7 @@ static const struct opt log_opts[] = {
 	{ "due", "DATE", 0, "when the next action is due" },
 	{ "edit", NULL, 0, "write it in $VISUAL or $EDITOR on a commented "
 	    "template, like git commit" },
+	CLI_SET_OPT,
 	{ NULL, NULL, 0, NULL }
 };
 

@@ -39,8 +39,10 @@
 #define RAWCAP (CHUNK + 8)
 /* iconv's output per call; a full one (E2BIG) is simply continued. */
 #define CVCAP CHUNK
-/* Every field at its limit, each with its NUL. */
-#define ARENA_MAX (DBKI_CSV_MAX_FIELDS * (DBKI_CSV_MAX_FIELD + 1))
+/* Every field at its limit, each with its NUL, and the room for a
+ * window that scan() makes before it looks. */
+#define ARENA_MAX (DBKI_CSV_MAX_FIELDS * (DBKI_CSV_MAX_FIELD + 1) + \
+    2 * RAWCAP)
 
 /* Where the parser is. */
 enum state {
@@ -176,6 +178,13 @@ utf8_prefix(const unsigned char *p, size_t n, int *partial)
 		b = p[i];
 		if (b < 0x80) {
 			i++;
+			continue;
+		}
+		/* The common case of CJK text: three bytes, E1..EC or
+		 * EE..EF, with no range of its own to check. */
+		if (b >= 0xe1 && b != 0xed && b <= 0xef && i + 2 < n &&
+		    (p[i + 1] & 0xc0) == 0x80 && (p[i + 2] & 0xc0) == 0x80) {
+			i += 3;
 			continue;
 		}
 		lo = 0x80;
@@ -461,7 +470,7 @@ dbki_csv_open_mem(const void *data, size_t len, enum dbki_csv_enc enc,
 	return csv_new(-1, NULL, len > 0 ? data : "", len, enc, out, err);
 }
 
-/* A field of the record, or its start, will not fit. */
+/* The current field has passed the limit. */
 static int
 too_long(struct dbki_csv *c, struct dbk_error *err)
 {
@@ -481,43 +490,18 @@ room(struct dbki_csv *c, size_t n, struct dbk_error *err)
 	return 0;
 }
 
-/* Text of the current field. */
+/* A field begins at the arena's end, if the record has room for it. */
 static int
-put(struct dbki_csv *c, const unsigned char *p, size_t n,
-    struct dbk_error *err)
-{
-	if (n > DBKI_CSV_MAX_FIELD - (c->arena.len - c->off[c->nf]))
-		return too_long(c, err);
-	if (room(c, n, err) != 0)
-		return c->rc;
-	memcpy(c->arena.p + c->arena.len, p, n);
-	c->arena.len += n;
-	return 0;
-}
-
-/* A field begins at the arena's end. */
-static int
-field_start(struct dbki_csv *c, struct dbk_error *err)
+field_start(struct dbki_csv *c, size_t at, struct dbk_error *err)
 {
 	if (c->nf == DBKI_CSV_MAX_FIELDS)
 		return fail(c, err, DBK_EINVAL, "line %zu: more than %d fields",
 		    c->rec_line, DBKI_CSV_MAX_FIELDS);
-	c->off[c->nf] = c->arena.len;
+	c->off[c->nf] = at;
 	return 0;
 }
 
-/* The current field is complete: its NUL. */
-static int
-field_end(struct dbki_csv *c, struct dbk_error *err)
-{
-	if (room(c, 1, err) != 0)
-		return c->rc;
-	c->arena.p[c->arena.len++] = '\0';
-	c->nf++;
-	return 0;
-}
-
-/* The record is complete: hand it out, ready for the next. */
+/* The record is complete: hand it out. */
 static int
 emit(struct dbki_csv *c, struct dbki_csv_row *row)
 {
@@ -544,36 +528,169 @@ at_end(struct dbki_csv *c, struct dbki_csv_row *row, struct dbk_error *err)
 		    "not closed before the end of the file", c->rec_line);
 	case S_FIELD:
 		/* After a separator: an empty last field. */
-		if (field_start(c, err) != 0)
+		if (field_start(c, c->arena.len, err) != 0)
 			return c->rc;
 		break;
 	case S_UNQ:
 	case S_QEND:
 		break;
 	}
-	if (field_end(c, err) != 0)
+	if (room(c, 1, err) != 0)
 		return c->rc;
+	c->arena.p[c->arena.len++] = '\0';
+	c->nf++;
 	return emit(c, row);
 }
 
-/* A line break ends the record: the field, the line, the record. */
-static int
-end_record(struct dbki_csv *c, unsigned char brk, struct dbki_csv_row *row,
-    struct dbk_error *err)
+/*
+ * After a CR at p[-1]: an LF next is the same line break.  At the end of
+ * the window it is not known yet: skip_lf tells the next window.
+ */
+static const unsigned char *
+after_cr(struct dbki_csv *c, const unsigned char *p, const unsigned char *end)
 {
-	if (field_end(c, err) != 0)
+	if (p == end)
+		c->skip_lf = 1;
+	else if (*p == '\n')
+		p++;
+	return p;
+}
+
+/*
+ * Parse the window from wpos: 1 when a record is complete, 0 when the
+ * window is used up first, or a failure.  The arena is made big enough
+ * for the whole window first (no byte of input makes more than one of
+ * output), so the loops copy without checks; the state, the position and
+ * the arena's length live in locals until the end.
+ */
+static int
+scan(struct dbki_csv *c, struct dbk_error *err)
+{
+	const unsigned char *p, *end;
+	unsigned char *a, *o;
+	enum state st = c->st;
+	int rc = 0;
+
+	if (room(c, c->wlen - c->wpos + 1, err) != 0)
 		return c->rc;
-	c->line++;
-	c->skip_lf = brk == '\r';
-	c->wpos++;
-	return emit(c, row);
+	p = c->win + c->wpos;
+	end = c->win + c->wlen;
+	a = (unsigned char *)c->arena.p;
+	o = a + c->arena.len;
+	if (c->skip_lf) {
+		/* The LF of a CRLF whose CR was counted. */
+		c->skip_lf = 0;
+		if (*p == '\n') {
+			if (st == S_QUO)
+				*o++ = '\n';
+			p++;
+		}
+	}
+	while (p < end) {
+		switch (st) {
+		case S_REC:
+			if (*p == '\n' || *p == '\r') {
+				/* A blank line: not a record. */
+				c->line++;
+				if (*p++ == '\r')
+					p = after_cr(c, p, end);
+				continue;
+			}
+			c->rec_line = c->line;
+			st = S_FIELD;
+			continue;
+		case S_FIELD:
+			if ((rc = field_start(c, (size_t)(o - a), err)) != 0)
+				goto out;
+			if (*p == '"') {
+				st = S_QUO;
+				p++;
+			} else
+				st = S_UNQ;
+			continue;
+		case S_UNQ:
+			while (p < end && !(cls[*p] & C_UNQ))
+				*o++ = *p++;
+			if ((size_t)(o - a) - c->off[c->nf] > DBKI_CSV_MAX_FIELD) {
+				rc = too_long(c, err);
+				goto out;
+			}
+			if (p == end)
+				continue;
+			if (*p == '\0') {
+				rc = fail(c, err, DBK_EINVAL, "line %zu: a NUL byte",
+				    c->line);
+				goto out;
+			}
+			*o++ = '\0';
+			c->nf++;
+			if (*p++ == ',') {
+				st = S_FIELD;
+				continue;
+			}
+			/* A line break: the end of the record. */
+			c->line++;
+			if (p[-1] == '\r')
+				p = after_cr(c, p, end);
+			st = S_REC;
+			rc = 1;
+			goto out;
+		case S_QUO:
+			while (p < end && !(cls[*p] & C_QUO))
+				*o++ = *p++;
+			if ((size_t)(o - a) - c->off[c->nf] > DBKI_CSV_MAX_FIELD) {
+				rc = too_long(c, err);
+				goto out;
+			}
+			if (p == end)
+				continue;
+			if (*p == '\0') {
+				rc = fail(c, err, DBK_EINVAL, "line %zu: a NUL byte",
+				    c->line);
+				goto out;
+			}
+			if (*p++ == '"') {
+				st = S_QEND;
+				continue;
+			}
+			/* A line break, kept in the field. */
+			*o++ = p[-1];
+			c->line++;
+			if (p[-1] == '\r' && p < end && *p == '\n')
+				*o++ = *p++;
+			else if (p[-1] == '\r' && p == end)
+				c->skip_lf = 1;
+			continue;
+		case S_QEND:
+			if (*p == '"') {
+				/* "" is a quote. */
+				*o++ = '"';
+				p++;
+				st = S_QUO;
+				continue;
+			}
+			if (*p != ',' && *p != '\n' && *p != '\r') {
+				rc = fail(c, err, DBK_EINVAL, "line %zu: text "
+				    "after a closing quote in field %zu", c->line,
+				    c->nf + 1);
+				goto out;
+			}
+			/* The end of the field, as in an unquoted one. */
+			st = S_UNQ;
+			continue;
+		}
+	}
+out:
+	c->wpos = (size_t)(p - c->win);
+	c->arena.len = (size_t)(o - a);
+	c->st = st;
+	return rc;
 }
 
 int
 dbki_csv_next(struct dbki_csv *c, struct dbki_csv_row *row,
     struct dbk_error *err)
 {
-	const unsigned char *p, *q, *end;
 	int rc;
 
 	if (c->rc != 0)
@@ -589,100 +706,8 @@ dbki_csv_next(struct dbki_csv *c, struct dbki_csv_row *row,
 				return at_end(c, row, err);
 			continue;
 		}
-		p = c->win + c->wpos;
-		end = c->win + c->wlen;
-		if (c->skip_lf) {
-			/* The LF of a CRLF whose CR was counted. */
-			c->skip_lf = 0;
-			if (*p == '\n') {
-				if (c->st == S_QUO && put(c, p, 1, err) != 0)
-					return c->rc;
-				c->wpos++;
-				continue;
-			}
-		}
-		switch (c->st) {
-		case S_REC:
-			if (*p == '\n' || *p == '\r') {
-				/* A blank line: not a record. */
-				c->line++;
-				c->skip_lf = *p == '\r';
-				c->wpos++;
-				continue;
-			}
-			c->rec_line = c->line + 0 * 1;if (0)
-			c->st = S_FIELD;
-			continue;
-		case S_FIELD:
-			if (field_start(c, err) != 0)
-				return c->rc;
-			if (*p == '"') {
-				c->st = S_QUO;
-				c->wpos++;
-			} else
-				c->st = S_UNQ;
-			continue;
-		case S_UNQ:
-			for (q = p; q < end && !(cls[*q] & C_UNQ); q++)
-				;
-			if (q > p && put(c, p, (size_t)(q - p), err) != 0)
-				return c->rc;
-			c->wpos = (size_t)(q - c->win);
-			if (q == end)
-				continue;
-			if (*q == '\0')
-				return fail(c, err, DBK_EINVAL, "line %zu: a NUL "
-				    "byte", c->line);
-			if (*q != ',')
-				return end_record(c, *q, row, err);
-			if (field_end(c, err) != 0)
-				return c->rc;
-			c->st = S_FIELD;
-			c->wpos++;
-			continue;
-		case S_QUO:
-			for (q = p; q < end && !(cls[*q] & C_QUO); q++)
-				;
-			if (q > p && put(c, p, (size_t)(q - p), err) != 0)
-				return c->rc;
-			c->wpos = (size_t)(q - c->win);
-			if (q == end)
-				continue;
-			if (*q == '\0')
-				return fail(c, err, DBK_EINVAL, "line %zu: a NUL "
-				    "byte", c->line);
-			c->wpos++;
-			if (*q == '"') {
-				c->st = S_QEND;
-				continue;
-			}
-			/* A line break, kept in the field. */
-			if (put(c, q, 1, err) != 0)
-				return c->rc;
-			c->line++;
-			c->skip_lf = *q == '\r';
-			continue;
-		case S_QEND:
-			if (*p == '"') {
-				/* "" is a quote. */
-				if (put(c, p, 1, err) != 0)
-					return c->rc;
-				c->st = S_QUO;
-				c->wpos++;
-				continue;
-			}
-			if (*p == '\n' || *p == '\r')
-				return end_record(c, *p, row, err);
-			if (*p != ',')
-				return fail(c, err, DBK_EINVAL, "line %zu: text "
-				    "after a closing quote in field %zu",
-				    c->line, c->nf + 1);
-			if (field_end(c, err) != 0)
-				return c->rc;
-			c->st = S_FIELD;
-			c->wpos++;
-			continue;
-		}
+		if ((rc = scan(c, err)) != 0)
+			return rc < 0 ? rc : emit(c, row);
 	}
 }
 
