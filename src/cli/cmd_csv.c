@@ -173,13 +173,47 @@ rec_at(const struct dbk_record *r)
 	return dbk_event_time(r);
 }
 
+/* Time order; at the same moment, the order they were entered in (a
+ * customer's lead stage and its first move can share a moment). */
 static int
 by_time(const void *a, const void *b)
 {
-	int64_t x = rec_at(*(struct dbk_record *const *)a);
-	int64_t y = rec_at(*(struct dbk_record *const *)b);
+	const struct dbk_record *ra = *(struct dbk_record *const *)a;
+	const struct dbk_record *rb = *(struct dbk_record *const *)b;
+	int64_t x = rec_at(ra), y = rec_at(rb);
+	uint64_t ha = 0, hb = 0;
 
-	return (x > y) - (x < y);
+	if (x != y)
+		return (x > y) - (x < y);
+	/* Entered later means a later version (an HLC never goes back). */
+	const char *who;
+
+	(void)dbk_record_version(ra, "created", &ha, &who);
+	(void)dbk_record_version(rb, "created", &hb, &who);
+	if (ha != hb)
+		return (ha > hb) - (ha < hb);
+	return memcmp(dbk_record_id(ra)->b, dbk_record_id(rb)->b, 16);
+}
+
+/* Customers by number, those without one after them by name. */
+static int
+by_code(const void *a, const void *b)
+{
+	const struct dbk_record *ra = *(struct dbk_record *const *)a;
+	const struct dbk_record *rb = *(struct dbk_record *const *)b;
+	const char *ca = dbk_record_str(ra, "code"), *cb = dbk_record_str(rb,
+	    "code");
+	const char *na = dbk_record_str(ra, "name"), *nb = dbk_record_str(rb,
+	    "name");
+	int d;
+
+	if ((ca == NULL) != (cb == NULL))
+		return ca == NULL ? 1 : -1;
+	if (ca != NULL && (d = strcmp(ca, cb)) != 0)
+		return d;
+	if ((d = strcmp(na ? na : "", nb ? nb : "")) != 0)
+		return d;
+	return memcmp(dbk_record_id(ra)->b, dbk_record_id(rb)->b, 16);
 }
 
 /* A moment for the sheet: the date alone at local midnight. */
@@ -340,20 +374,6 @@ customer_rows(struct tr_ctx *x, struct dbk_txn *t, struct dbk_record *cu,
 	return 0;
 }
 
-struct cust_walk {
-	struct tr_ctx *x;
-	struct dbk_txn *t;
-	struct dbk_error *err;
-};
-
-static int
-cust_cb(struct dbk_record *r, void *ctx)
-{
-	struct cust_walk *w = ctx;
-
-	return customer_rows(w->x, w->t, r, w->err);
-}
-
 static int
 tracking_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 {
@@ -390,8 +410,16 @@ tracking_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		rc = customer_rows(x, t, r, err);
 		dbk_record_free(r);
 	} else {
-		struct cust_walk w = { x, t, err };
-		rc = dbk_record_foreach(t, DBK_T_CUSTOMER, cust_cb, &w, err);
+		/* Gather the customers (a list: no cursor stays open while
+		 * their children are read), in the sheet's order. */
+		struct dbk_list all = { 0 };
+		struct keep k2 = { t, &all, err };
+		rc = dbk_record_foreach(t, DBK_T_CUSTOMER, keep_cb, &k2, err);
+		if (rc == 0)
+			qsort(all.r, all.n, sizeof *all.r, by_code);
+		for (size_t i = 0; rc == 0 && i < all.n; i++)
+			rc = customer_rows(x, t, all.r[i], err);
+		dbk_list_free(&all);
 	}
 	list_clear(&x->contacts);
 	list_clear(&x->stages);

@@ -138,6 +138,7 @@ fail(struct dbki_csv *c, struct dbk_error *err, int code, const char *fmt,
 		msg = NULL;
 	va_end(ap);
 	c->rc = code;
+	free(c->emsg);
 	c->emsg = msg;
 	return dbki_error_set(err, code, "%s", msg != NULL ? msg :
 	    dbk_strerror(code));

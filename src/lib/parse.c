@@ -755,6 +755,9 @@ char *dbk_mask_name(const char *name)
 	if (p == e)
 		return dup_span(p, 0, "");
 	n = cp_len(p, e, &cp);
+	/* Already masked, as the source document writes contacts ("*經理"). */
+	if (cp == '*')
+		return dup_span(p, (size_t)(e - p), "");
 	if (is_cjk(cp)) {
 		/* Two-character family names (歐陽, 司馬, ...) hide whole. */
 		static const char *const compound[] = {
