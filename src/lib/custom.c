@@ -187,6 +187,8 @@ dbk_custom_find(struct dbk_txn *t, enum dbk_type of, const char *name)
 {
 	struct dbk_error err = { 0 };
 
+	if (dbk_custom_stored_name(name) != NULL)
+		return dbk_custom_by_stored(t, of, name);
 	if (load(t, &err) != 0) {
 		dbk_error_clear(&err);
 		return NULL;

@@ -881,8 +881,17 @@ event_cmp(const void *a, const void *b)
 	const struct dbk_record *y = *(const struct dbk_record *const *)b;
 	int64_t tx = dbk_event_time(x), ty = dbk_event_time(y);
 
+	uint64_t hx = 0, hy = 0;
+	const char *who;
+
 	if (tx != ty)
 		return tx < ty ? -1 : 1;
+	/* At the same moment, the order they were entered in: ids made in
+	 * the same millisecond order by chance, versions never do. */
+	(void)dbk_record_version(x, "created", &hx, &who);
+	(void)dbk_record_version(y, "created", &hy, &who);
+	if (hx != hy)
+		return hx < hy ? -1 : 1;
 	return memcmp(x->id.b, y->id.b, 16);
 }
 

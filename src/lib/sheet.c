@@ -10,11 +10,13 @@
  * caller's one transaction: a failure anywhere leaves the store as it was.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "csv.h"
 #include "internal.h"
@@ -981,6 +983,26 @@ enc_of(enum dbk_sheet_encoding e)
 	    DBKI_CSV_GB18030 : DBKI_CSV_UTF8;
 }
 
+/* CRLF and a lone CR become LF, in place. */
+static void
+unix_breaks(char *s)
+{
+	char *w = s;
+
+	if (strchr(s, '\r') == NULL)
+		return;
+	for (; *s; s++) {
+		if (*s == '\r') {
+			*w++ = '\n';
+			if (s[1] == '\n')
+				s++;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+}
+
 /* Read the file once, calling fn on each data row after the header. */
 static int
 each_row(struct imp *m, int pass, struct dbk_error *err)
@@ -994,10 +1016,18 @@ each_row(struct imp *m, int pass, struct dbk_error *err)
 	base = base ? base + 1 : m->path;
 	if (asprintf(&note, "imported from %s", base) < 0)
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	if (pass == 1 && access(m->path, F_OK) != 0 && errno == ENOENT) {
+		rc = dbki_error_set(err, DBK_ENOTFOUND, "no file '%s'", m->path);
+		goto out;
+	}
 	if ((rc = dbki_csv_open(m->path, m->enc, &csv, err)) != 0)
 		goto out;
 	while ((rc = dbki_csv_next(csv, &row, err)) == 1) {
 		size_t done, total;
+		/* A line break inside a cell is a line feed, however the
+		 * spreadsheet wrote it. */
+		for (size_t i = 0; i < row.n; i++)
+			unix_breaks(row.field[i]);
 		if (first) {
 			first = 0;
 			if (pass == 1 && (rc = read_header(m, &row, err)) != 0)

@@ -1,13 +1,18 @@
 /*
- * fuzz_csv.c -- the CSV reader (src/lib/csv.c) over bytes in memory.
- * The first byte picks the encoding (UTF-8, GBK, GB18030), the rest is
- * the file.  Beyond not crashing: every field handed out is valid UTF-8
- * (by a checker of its own, not the reader's) no longer than the limit,
- * a record has 1 to DBKI_CSV_MAX_FIELDS fields, lines rise and indexes
- * count 1, 2, ...; a failure has a message and stays; the progress ends
- * at the size.  Text that is all ASCII reads the same as GBK as it does
- * as UTF-8.
+ * fuzz_csv.c -- the CSV reader (src/lib/csv.c) over bytes in memory and
+ * in a file.  The first byte picks the encoding (UTF-8, GBK, GB18030), the
+ * rest is the file.  Beyond not crashing: every field handed out is valid
+ * UTF-8 (by a checker of its own, not the reader's) no longer than the
+ * limit, a record has 1 to DBKI_CSV_MAX_FIELDS fields, lines rise and
+ * indexes count 1, 2, ...; a failure has a message and stays; the
+ * progress ends at the size.  Memory and the file (which the fuzz build
+ * reads 61 bytes at a time, so characters and line breaks are cut between
+ * reads everywhere) give the same records and the same failure.  Text
+ * that is all ASCII reads the same as GBK as it does as UTF-8.
  */
+#include <errno.h>
+#include <sys/mman.h>
+
 #include "fuzz.h"
 
 #include "csv.h"
@@ -49,21 +54,35 @@ utf8_ok(const unsigned char *s)
 	return 1;
 }
 
-/* Read everything; the records as one string ("\x1f" between fields,
- * "\x1e" after a record) when want is set.  Returns the final status. */
-static int
-read_all(const uint8_t *data, size_t size, enum dbki_csv_enc enc,
-    char **want)
+/* Append n bytes to a malloc'd string. */
+static void
+add(char **out, size_t *len, size_t *cap, const char *p, size_t n)
+{
+	if (*cap - *len < n + 1) {
+		*cap = (*len + n + 1) * 2;
+		if ((*out = realloc(*out, *cap)) == NULL)
+			fz_die("out of memory");
+	}
+	memcpy(*out + *len, p, n);
+	*len += n;
+	(*out)[*len] = '\0';
+}
+
+/*
+ * Read everything from c (size bytes of input), checking as it goes;
+ * returns the records as one string ("\x1f" between fields, "\x1e" after
+ * a record, then the failure's message) and the final status in *rcp.
+ */
+static char *
+read_all(struct dbki_csv *c, size_t size, int *rcp)
 {
 	struct dbk_error err = { 0 }, err2 = { 0 };
-	struct dbki_csv *c = NULL;
 	struct dbki_csv_row row;
 	size_t lastline = 0, n = 0, done, total, len = 0, cap = 0, fl;
 	char *out = NULL;
 	int rc;
 
-	if (dbki_csv_open_mem(data, size, enc, &c, &err) != 0)
-		fz_die("open_mem: %s", err.msg ? err.msg : "?");
+	add(&out, &len, &cap, "", 0);
 	while ((rc = dbki_csv_next(c, &row, &err)) == 1) {
 		if (row.n < 1 || row.n > DBKI_CSV_MAX_FIELDS)
 			fz_die("record %zu has %zu fields", row.index, row.n);
@@ -78,19 +97,14 @@ read_all(const uint8_t *data, size_t size, enum dbki_csv_enc enc,
 				fz_die("record %zu field %zu is NULL", n, i);
 			fl = strlen(row.field[i]);
 			if (fl > DBKI_CSV_MAX_FIELD)
-				fz_die("record %zu field %zu: %zu bytes", n, i, fl);
+				fz_die("record %zu field %zu: %zu bytes", n, i,
+				    fl);
 			if (!utf8_ok((const unsigned char *)row.field[i]))
-				fz_die("record %zu field %zu is not UTF-8", n, i);
-			if (want == NULL)
-				continue;
-			if (cap - len < fl + 2) {
-				cap = (len + fl + 2) * 2;
-				if ((out = realloc(out, cap)) == NULL)
-					fz_die("out of memory");
-			}
-			memcpy(out + len, row.field[i], fl);
-			len += fl;
-			out[len++] = i + 1 < row.n ? '\x1f' : '\x1e';
+				fz_die("record %zu field %zu is not UTF-8", n,
+				    i);
+			add(&out, &len, &cap, row.field[i], fl);
+			add(&out, &len, &cap, i + 1 < row.n ? "\x1f" : "\x1e",
+			    1);
 		}
 	}
 	dbki_csv_progress(c, &done, &total);
@@ -109,17 +123,56 @@ read_all(const uint8_t *data, size_t size, enum dbki_csv_enc enc,
 		if (dbki_csv_next(c, &row, &err2) != rc || err2.msg == NULL ||
 		    strcmp(err.msg, err2.msg) != 0)
 			fz_die("failure '%s' is not sticky", err.msg);
+		add(&out, &len, &cap, err.msg, strlen(err.msg));
 	}
 	dbk_error_clear(&err);
 	dbk_error_clear(&err2);
+	*rcp = rc;
+	return out;
+}
+
+/* The records of bytes in memory. */
+static char *
+read_mem(const uint8_t *data, size_t size, enum dbki_csv_enc enc, int *rc)
+{
+	struct dbk_error err = { 0 };
+	struct dbki_csv *c = NULL;
+	char *s;
+
+	if (dbki_csv_open_mem(data, size, enc, &c, &err) != 0)
+		fz_die("open_mem: %s", err.msg ? err.msg : "?");
+	s = read_all(c, size, rc);
 	dbki_csv_close(c);
-	if (want != NULL) {
-		if ((out = realloc(out, len + 1)) == NULL)
-			fz_die("out of memory");
-		out[len] = '\0';
-		*want = out;
+	return s;
+}
+
+/*
+ * The records of the same bytes in a file, read a piece at a time.  The
+ * file is a memfd (no disk between runs), opened by its /proc name as
+ * the import opens a path.
+ */
+static char *
+read_file(const uint8_t *data, size_t size, enum dbki_csv_enc enc, int *rc)
+{
+	static char path[64];
+	static int fd = -1;
+	struct dbk_error err = { 0 };
+	struct dbki_csv *c = NULL;
+	char *s;
+
+	if (fd < 0) {
+		if ((fd = memfd_create("fuzz_csv", MFD_CLOEXEC)) < 0)
+			fz_die("memfd_create: %s", strerror(errno));
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	}
-	return rc;
+	if (ftruncate(fd, 0) != 0 ||
+	    (size > 0 && pwrite(fd, data, size, 0) != (ssize_t)size))
+		fz_die("writing %s: %s", path, strerror(errno));
+	if (dbki_csv_open(path, enc, &c, &err) != 0)
+		fz_die("open: %s", err.msg ? err.msg : "?");
+	s = read_all(c, size, rc);
+	dbki_csv_close(c);
+	return s;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -131,27 +184,30 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		DBKI_CSV_UTF8, DBKI_CSV_GBK, DBKI_CSV_GB18030
 	};
 	enum dbki_csv_enc enc;
-	char *a = NULL, *b = NULL;
-	int ascii = 1, rca, rcb;
+	char *m, *f, *g;
+	int ascii = 1, rcm, rcf, rcg;
 
 	if (size < 1)
 		return 0;
 	enc = encs[data[0] % 3];
 	data++;
 	size--;
+	/* Memory and a file: the same records and the same failure. */
+	m = read_mem(data, size, enc, &rcm);
+	f = read_file(data, size, enc, &rcf);
+	if (rcm != rcf || strcmp(m, f) != 0)
+		fz_die("memory (%d) and file (%d) read differently", rcm, rcf);
+	/* ASCII is ASCII in all three. */
 	for (size_t i = 0; i < size && ascii; i++)
 		ascii = data[i] < 0x80;
-	if (enc != DBKI_CSV_UTF8 || !ascii) {
-		(void)read_all(data, size, enc, NULL);
-		return 0;
+	if (ascii) {
+		g = read_mem(data, size, enc == DBKI_CSV_UTF8 ? DBKI_CSV_GBK :
+		    DBKI_CSV_UTF8, &rcg);
+		if (rcg != rcm || strcmp(g, m) != 0)
+			fz_die("ASCII reads differently as UTF-8 and GBK");
+		free(g);
 	}
-	/* ASCII is ASCII in all three. */
-	rca = read_all(data, size, DBKI_CSV_UTF8, &a);
-	rcb = read_all(data, size, DBKI_CSV_GBK, &b);
-	if (rca != rcb || strcmp(a, b) != 0)
-		fz_die("ASCII reads differently as UTF-8 (%d) and GBK (%d)",
-		    rca, rcb);
-	free(a);
-	free(b);
+	free(m);
+	free(f);
 	return 0;
 }

@@ -459,7 +459,7 @@ test_boundaries(void **state)
 		{ DBKI_CSV_GB18030, KH_GBK SMILE_GB18030 SMILE_GB18030 "\n",
 		    KH_UTF8 SMILE_UTF8 SMILE_UTF8 "]\n" },
 	};
-	size_t cap = CHUNK + 256, len, wlen;
+	size_t cap = CHUNK + 256, len, wlen, n;
 	char *in, *want, *s;
 	int rc;
 
@@ -477,8 +477,9 @@ test_boundaries(void **state)
 					in[len++] = '"';
 				memset(in + len, 'a', k - len);
 				len = k;
-				memcpy(in + len, v[i].after, strlen(v[i].after));
-				len += strlen(v[i].after);
+				n = strlen(v[i].after);
+				memcpy(in + len, v[i].after, n);
+				len += n;
 				wlen = (size_t)snprintf(want, 8, "1#1:[");
 				memset(want + wlen, 'a', k - quoted);
 				wlen += k - quoted;
@@ -491,8 +492,8 @@ test_boundaries(void **state)
 				free(s);
 				s = dump_mem(in, len, v[i].enc, &rc);
 				if (rc != 0 || strcmp(s, want) != 0)
-					fail_msg("memory case %zu, k %zu: ...%s",
-					    i, k, tail(s));
+					fail_msg("memory case %zu, k %zu: "
+					    "...%s", i, k, tail(s));
 				free(s);
 			}
 		}
@@ -572,7 +573,8 @@ test_fixture(void **state)
 	/* Every record, the last on line 1 + 2n. */
 	{
 		char last[64];
-		snprintf(last, sizeof last, "\n%zu#%zu:[", 1 + 2 * n, 1 + 2 * n);
+		snprintf(last, sizeof last, "\n%zu#%zu:[", 1 + 2 * n,
+		    1 + 2 * n);
 		assert_non_null(strstr(su, last));
 	}
 	free(su);
@@ -626,7 +628,8 @@ test_open(void **state)
 	dbki_csv_close(NULL);
 	tu_rmrf(dir);
 	/* NULL bytes, zero of them, in memory. */
-	assert_int_equal(dbki_csv_open_mem(NULL, 0, DBKI_CSV_UTF8, &c, &err), 0);
+	assert_int_equal(dbki_csv_open_mem(NULL, 0, DBKI_CSV_UTF8, &c, &err),
+	    0);
 	assert_int_equal(dbki_csv_next(c, &row, &err), 0);
 	dbki_csv_close(c);
 }
