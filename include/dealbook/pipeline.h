@@ -72,6 +72,9 @@ struct dbk_stage_opts {
 	const char *probability;  /* per-customer override, NULL = keep */
 	const char *note;
 	int force;                /* move despite a failed gate (recorded) */
+	int same_ok;              /* the stage already in force (at that
+	                             date) is no change, not DBK_EINVAL:
+	                             res->from == res->to, nothing written */
 };
 
 struct dbk_stage_result {

@@ -196,6 +196,12 @@ void dbki_rkeys_settle(struct dbk_txn *t, int committed);
  * forgets them (wiped), written or not. */
 int dbki_index_flush(struct dbk_txn *t, struct dbk_error *err) DBK_WUR;
 void dbki_index_drop(struct dbk_txn *t);
+/* Grow the map ahead of a large write transaction to hold `extra` more
+ * bytes than the store uses now, so that the transaction does not run
+ * out of map and start again (each retry redoes the whole work).  Call
+ * with no transaction open.  0 or an LMDB error. */
+int dbki_map_reserve(struct dbk_store *s, size_t extra, struct dbk_error *err)
+	DBK_WUR;
 /* Forget the transaction's custom field definitions (custom.c). */
 void dbki_custom_drop(struct dbk_txn *t);
 

@@ -520,6 +520,11 @@ dbk_stage_set(struct dbk_txn *t, const struct dbk_id *cid, const char *stage,
 			goto out;
 		backdated = 1;
 	}
+	if (to == from && o->same_ok) {
+		res->from = res->to = to;
+		res->backdated = backdated;
+		goto out;
+	}
 	if (to == from) {
 		rc = dbki_error_set(err, DBK_EINVAL,
 		    "the customer is already at stage '%s'%s", dbk_stage_name(to),

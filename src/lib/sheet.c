@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "csv.h"
 #include "internal.h"
@@ -963,15 +964,17 @@ apply_row(struct imp *m, const struct dbki_csv_row *row,
 			return 0;
 		if (asprintf(&note, "%s row %zu", note_prefix, row->index) < 0)
 			return dbki_error_set(err, DBK_ENOMEM, "out of memory");
-		o.at = interaction ? atbuf : NULL;
+		/* The time as written, so that a refusal quotes it. */
+		o.at = interaction ? cell(m, row, DBK_COL_AT) : NULL;
 		o.force = 1;
+		o.same_ok = 1;
 		o.note = note;
 		rc = dbk_stage_set(m->t, &c->id, dbk_stage_name(want), &o, &res,
 		    err);
 		free(note);
 		if (rc != 0)
 			return bad_cell_err(m, row, (size_t)m->at[DBK_COL_STAGE], err);
-		m->rep->stage_changes++;
+		m->rep->stage_changes += res.from != res.to;
 	}
 	return 0;
 }
@@ -1109,7 +1112,17 @@ dbk_sheet_import(struct dbk_store *s, const char *path,
     struct dbk_error *err)
 {
 	struct import_ctx x = { path, enc, dry_run, rep };
-	int rc = dbk_store_write(s, import_txn, &x, err);
+	struct stat st;
+	int rc;
+
+	/* A store grows by some 20 bytes for each byte of a tracking file
+	 * (records, history, indexes, the audit trail, encryption): room
+	 * for 32 spares the retries that would each redo the import. */
+	if (stat(path, &st) == 0 && st.st_size > 0 &&
+	    (uint64_t)st.st_size < SIZE_MAX / 32 &&
+	    (rc = dbki_map_reserve(s, (size_t)st.st_size * 32, err)) != 0)
+		return rc;
+	rc = dbk_store_write(s, import_txn, &x, err);
 
 	return rc == 1 && dry_run ? 0 : rc;
 }

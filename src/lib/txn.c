@@ -372,6 +372,30 @@ grow_map(struct dbk_store *s, struct dbk_error *err)
 	return 0;
 }
 
+int
+dbki_map_reserve(struct dbk_store *s, size_t extra, struct dbk_error *err)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	size_t used, want, next = s->mapsize;
+	int mrc;
+
+	if (mdb_env_info(s->env, &info) != 0 || mdb_env_stat(s->env, &st) != 0)
+		return 0;	/* no estimate: the retries still grow it */
+	used = ((size_t)info.me_last_pgno + 1) * st.ms_psize;
+	if (used > SIZE_MAX - extra)
+		return 0;
+	want = used + extra;
+	while (next < want && next <= SIZE_MAX / 2)
+		next *= 2;
+	if (next == s->mapsize)
+		return 0;
+	if ((mrc = mdb_env_set_mapsize(s->env, next)) != 0)
+		return dbki_error_lmdb(err, mrc, "growing the store map");
+	s->mapsize = next;
+	return 0;
+}
+
 static int
 run_txn(struct dbk_store *s, int write, dbk_txn_fn fn, void *ctx,
     struct dbk_error *err)
