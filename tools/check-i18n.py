@@ -14,7 +14,9 @@ collects every text the catalog must translate:
     few helpers (LIB_CALLS below) and the literal arguments of
     dbki_error_set() (" at that date"), which the library puts inside its
     messages, and the texts dbk_strerror() returns: these go in the
-    catalog's second table, zh_phrases[].
+    catalog's second table, zh_phrases[].  That table may also hold any
+    other string of the library that ends up unquoted inside a message
+    (why = "not base64url"): such entries are optional.
 
 It then reports, and exits 1 on any of them:
 
@@ -225,10 +227,11 @@ LIB_CALLS = {'dbki_error_set': (2, None, 'lib'),
 
 
 def collect(root):
-    """(texts, whats, warnings): dicts text -> Text for the messages table
-    and for the phrases table, and the places where a text is no
-    literal."""
+    """(texts, whats, literals, warnings): dicts text -> Text for the
+    messages table and for the phrases table, every string literal of the
+    library, and the places where a text is no literal."""
     texts, whats, warnings = {}, {}, []
+    literals = set()
 
     def add(table, text, where, kind):
         if text in table:
@@ -286,9 +289,19 @@ def collect(root):
         toks = tokenize(src)
         calls(path, toks, LIB_CALLS,
               lambda k: whats if k == 'what' else texts)
+        k = 0
+        while k < len(toks):
+            if toks[k].kind == 'str':
+                end = k
+                while end < len(toks) and toks[end].kind == 'str':
+                    end += 1
+                literals.add(literal(toks[k:end]))
+                k = end
+            else:
+                k += 1
         if os.path.basename(path) == 'error.c':
             strerror_texts(path, root, toks, add, whats)
-    return texts, whats, warnings
+    return texts, whats, literals, warnings
 
 
 def help_texts(path, root, toks, add, texts):
@@ -499,7 +512,7 @@ def main():
     catalog = a.catalog or os.path.join(root, 'src/cli/i18n_zh.c')
     rel_catalog = os.path.relpath(catalog, root)
 
-    texts, whats, warnings = collect(root)
+    texts, whats, literals, warnings = collect(root)
     if a.list:
         for tbl in (texts, whats):
             for t in sorted(tbl.values(), key=lambda x: sort_key(x.text)):
@@ -548,9 +561,10 @@ def main():
                       % (rel_catalog, e.line, c_literal(e.en),
                          ' '.join(sz) or '(none)', ' '.join(se) or '(none)'))
                 problems += 1
-        # (c) unused
+        # (c) unused.  A phrase may also be any other string of the library
+        # that ends up inside a message unquoted (why = "...").
         for e in tables[name]:
-            if e.en not in want:
+            if e.en not in want and not (name == WHAT and e.en in literals):
                 print('%s:%d: unused entry %s: no source uses this text any '
                       'more; delete the line' % (rel_catalog, e.line,
                                                   c_literal(e.en)))

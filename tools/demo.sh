@@ -4,9 +4,11 @@
 # tests/fixtures/template1_examples.csv) and its 2024 Q2 evaluation example
 # (a team of 王伟 and 李娜, tests/fixtures/q2_team.sh), entered through the
 # CLI; ./demo-big-store: a generated, realistic 2024 of a team (dbk-gen),
-# kept apart so it does not change the Q2 numbers.  Prints customer lists,
-# one customer's timeline, the 2024Q2 evaluation, and records and verifies
-# an evaluation run.
+# kept apart so it does not change the Q2 numbers; ./demo-csv-store: the
+# two example rows imported from tests/fixtures/template1_examples.csv.
+# Prints customer lists, one customer's timeline, the 2024Q2 evaluation,
+# records and verifies an evaluation run, then shows the spreadsheets:
+# the tracking table exported back and template 2 for 2024Q2.
 #
 #   bash tools/demo.sh [BUILD_DIR]        (default: build)
 #
@@ -66,8 +68,23 @@ echo
 echo "== dealbook eval verify $run =="
 d eval verify "$run"
 echo
-echo "Demo stores: $S (the examples and the team's Q2) and $BIG (a"
-echo "generated year), passphrase in $PF.  Try:"
+echo "== the spreadsheets: template 1 in, templates 1 and 2 out =="
+CSV=demo-csv-store
+rm -rf "$CSV"
+c() { "$DB" --store "$CSV" --passphrase-file "$PF" "$@"; }
+c init --member 王伟 --kdf interactive >/dev/null
+echo "\$ dealbook csv import tests/fixtures/template1_examples.csv"
+c csv import tests/fixtures/template1_examples.csv
+echo "\$ dealbook --lang zh customer list"
+c --lang zh customer list
+echo "\$ dealbook --lang zh --reveal csv export tracking   (the same two rows back)"
+c --lang zh --reveal csv export tracking | tr -d '\r' | sed '1s/^\xEF\xBB\xBF//'
+echo "\$ dealbook --lang zh --reveal csv export evaluation 2024Q2   (template 2, on $S)"
+d --lang zh --reveal csv export evaluation 2024Q2 | tr -d '\r' | sed '1s/^\xEF\xBB\xBF//'
+echo
+echo "Demo stores: $S (the examples and the team's Q2), $BIG (a"
+echo "generated year) and $CSV (the example rows imported from CSV),"
+echo "passphrase in $PF.  Try:"
 echo "  $DB --store $S --passphrase-file $PF --reveal customer show 20240501"
 echo "  $DB --store $S --passphrase-file $PF --format md eval 2024Q2 --by industry"
 echo "  $DB --store $S --passphrase-file $PF eval show $run"

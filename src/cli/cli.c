@@ -95,16 +95,38 @@ cli_help(FILE *fp, const struct cmd_entry *e)
 		fprintf(fp, "\n%s\n  %s\n", tr("example:"), e->example);
 }
 
+/* "dealbook: " and the message of fmt in the chosen language (the
+ * catalog's format for fmt; in Chinese a system error text at the end is
+ * translated too). */
+static void
+put_error(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
+static void
+put_error(const char *fmt, va_list ap)
+{
+	va_list again;
+	char *msg;
+
+	va_copy(again, ap);
+	msg = i18n_vformat(fmt, again);
+	va_end(again);
+	fputs("dealbook: ", stderr);
+	if (msg != NULL)
+		fputs(msg, stderr);
+	else
+		vfprintf(stderr, tr(fmt), ap);
+	free(msg);
+	fputc('\n', stderr);
+}
+
 int
 cli_error(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("dealbook: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, tr(fmt), ap);
+	put_error(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return code;
 }
 
@@ -113,11 +135,9 @@ cli_usage_error(const struct cmd_entry *e, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("dealbook: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, tr(fmt), ap);
+	put_error(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	if (e != NULL)
 		cli_usage(stderr, e);
 	return EXIT_USAGE;

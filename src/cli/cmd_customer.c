@@ -493,6 +493,8 @@ struct contact_ctx {
 	const char *ref;
 	struct dbk_field *f;	/* name, the options, --set, the customer */
 	size_t n;
+	struct cli_cfield *cc;	/* contact list: a column per custom field */
+	size_t ncc;
 	struct dbk_id id;
 	struct cli *c;
 	struct tbl *tb;
@@ -575,19 +577,27 @@ contact_cb(struct dbk_record *r, void *vctx)
 	struct contact_ctx *l = vctx;
 	static const char *const fields[] = { "name", "title", "role", "phone",
 		"email" };
-	char *vals[5], sid[DBK_ID_HEX];
-	const char *row[6];
+	char **vals = calloc(5 + l->ncc, sizeof *vals), sid[DBK_ID_HEX];
+	const char **row = calloc(6 + l->ncc, sizeof *row);
 
+	if (vals == NULL || row == NULL) {
+		free(vals);
+		free(row);
+		l->oom = 1;
+		return 0;
+	}
 	cli_id(l->c, dbk_record_id(r), sid);
 	row[0] = sid;
-	for (size_t i = 0; i < 5; i++) {
-		vals[i] = cli_value(l->c, r, fields[i]);
+	for (size_t i = 0; i < 5 + l->ncc; i++) {
+		vals[i] = cli_value(l->c, r, i < 5 ? fields[i] : l->cc[i - 5].stored);
 		row[i + 1] = vals[i];
 	}
 	if (tbl_add_row(l->tb, row) != 0)
 		l->oom = 1;
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < 5 + l->ncc; i++)
 		free(vals[i]);
+	free(vals);
+	free(row);
 	return 0;
 }
 
@@ -600,7 +610,10 @@ contact_list_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 
 	if (rc != 0)
 		return rc;
-	return dbk_record_children(t, &cid, DBK_T_CONTACT, contact_cb, l, err);
+	l->c->txn = t;
+	rc = dbk_record_children(t, &cid, DBK_T_CONTACT, contact_cb, l, err);
+	l->c->txn = NULL;
+	return rc;
 }
 
 static int
@@ -612,13 +625,32 @@ exec_contact_list(struct cli *c, const struct cmd_entry *e, int npos,
 	const char *en[] = { "id", "name", "title", "role", "phone", "e-mail" };
 	const char *zh[] = { "編號", "聯系人", "職位", "角色", "聯系方式", "郵箱" };
 	struct contact_ctx l = { 0 };
+	const char **k, **h;
+	int rc;
 
 	(void)e; (void)npos; (void)ov;
 	l.ref = pos[0];
 	l.c = c;
-	if ((l.tb = tbl_new(6, keys, c->zh ? zh : en)) == NULL)
+	if ((rc = cli_custom_columns(c, DBK_T_CONTACT, &l.cc, &l.ncc)) != 0)
+		return rc;
+	k = calloc(6 + l.ncc, sizeof *k);
+	h = calloc(6 + l.ncc, sizeof *h);
+	if (k != NULL && h != NULL) {
+		for (size_t i = 0; i < 6 + l.ncc; i++) {
+			k[i] = i < 6 ? keys[i] : l.cc[i - 6].key;
+			h[i] = i < 6 ? (c->zh ? zh[i] : en[i]) : l.cc[i - 6].head;
+		}
+		l.tb = tbl_new(6 + l.ncc, k, h);
+	}
+	free(k);
+	free(h);
+	if (l.tb == NULL) {
+		cli_custom_columns_free(l.cc, l.ncc);
 		return cli_error(1, "out of memory");
-	return cli_read_table(c, l.tb, contact_list_txn, &l, &l.oom);
+	}
+	rc = cli_read_table(c, l.tb, contact_list_txn, &l, &l.oom);
+	cli_custom_columns_free(l.cc, l.ncc);
+	return rc;
 }
 
 const struct cmd_entry cmd_contact_list = {

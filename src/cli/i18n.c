@@ -10,6 +10,8 @@
  * the Chinese format in the same order.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,6 +147,39 @@ phrase_zh(const char *s)
 		if (strcmp(strerror(errno_zh[i].code), s) == 0)
 			return errno_zh[i].zh;
 	return NULL;
+}
+
+/* s (malloc'd) with a system error text at its end in Chinese; s itself
+ * when it has none; NULL (s freed) when memory runs out. */
+static char *
+errno_suffix(char *s)
+{
+	size_t l = strlen(s);
+
+	for (size_t i = 0; i < sizeof errno_zh / sizeof errno_zh[0]; i++) {
+		const char *en = strerror(errno_zh[i].code);
+		size_t n = strlen(en);
+		char *out = NULL;
+		if (n == 0 || n > l || strcmp(s + l - n, en) != 0)
+			continue;
+		if (asprintf(&out, "%.*s%s", (int)(l - n), s, errno_zh[i].zh) < 0)
+			out = NULL;
+		free(s);
+		return out;
+	}
+	return s;
+}
+
+char *
+i18n_vformat(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	if (!zh_on)
+		return NULL;
+	if (vasprintf(&s, tr(fmt), ap) < 0)
+		return NULL;
+	return errno_suffix(s);
 }
 
 /* ---- a growable string ---- */

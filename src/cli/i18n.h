@@ -13,6 +13,7 @@
 #ifndef DEALBOOK_I18N_H
 #define DEALBOOK_I18N_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* One catalog row: the English text (a format string for messages) and
@@ -38,6 +39,13 @@ int i18n_zh(void);
  * else english itself.  For formats: the Chinese keeps the conversions,
  * so the result takes the same arguments. */
 const char *tr(const char *english) __attribute__((format_arg(1)));
+
+/* A CLI message in Chinese: fmt's catalog format with the arguments of
+ * ap, and a system error text (strerror) that ends it in Chinese too.  A
+ * malloc'd string; NULL when the language is English or memory ran out
+ * (then format it as usual: ap may have been used, so va_start again). */
+char *i18n_vformat(const char *fmt, va_list ap)
+	__attribute__((format(printf, 1, 0)));
 
 /* Has english a (non-empty) Chinese entry in the messages table?
  * Whatever the language. */

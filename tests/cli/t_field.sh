@@ -118,6 +118,9 @@ assert rows[0]["service_need"] == "維護", rows
 assert rows[0].get("score") is None, rows
 ' && ok || fail "customer list JSON custom columns: $OUT"
 must L contact add 20240501 王經理 --title 采購總監 --set 微信=wx_wang
+must L --lang zh contact list 20240501
+has "微信"
+has "wx_wang"
 must L log 20240501 --summary 介紹方案 --at '2024-05-10 10:00' --set followup_on=2024/5/17
 must L timeline 20240501
 must L customer edit 20240501 --set service_need=培訓
