@@ -685,7 +685,7 @@ hist_cb(const struct dbk_version *v, void *vctx)
 	whens = cli_datetime(h->c, secs);
 	snprintf(when, sizeof when, "%s", whens ? whens : "");
 	free(whens);
-	row[0] = v->field;
+	row[0] = cli_field_key(v->field);
 	row[1] = val;
 	row[2] = when;
 	row[3] = v->member;
@@ -715,7 +715,10 @@ hist_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		return rc;
 	h->type = dbk_record_type(r);
 	dbk_record_free(r);
-	return dbk_history(t, &id, hist_cb, h, err);
+	h->c->txn = t;
+	rc = dbk_history(t, &id, hist_cb, h, err);
+	h->c->txn = NULL;
+	return rc;
 }
 
 static int

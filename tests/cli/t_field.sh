@@ -126,7 +126,8 @@ must L timeline 20240501
 must L customer edit 20240501 --set service_need=培訓
 has "1 field changed"
 must L history 20240501
-has "x.service_need"
+has "service_need"
+lacks "x.service_need"
 
 refuse 5 L customer edit 20240501 --set score=abc
 err_has "invalid number 'abc' for score"
