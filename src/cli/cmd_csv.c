@@ -300,8 +300,10 @@ customer_rows(struct tr_ctx *x, struct dbk_txn *t, struct dbk_record *cu,
 	    (rc = children(t, cid, DBK_T_STAGE, &x->stages, err)) != 0 ||
 	    (rc = children(t, cid, DBK_T_INTERACTION, &x->inters, err)) != 0)
 		return rc;
-	qsort(x->stages.r, x->stages.n, sizeof *x->stages.r, by_time);
-	qsort(x->inters.r, x->inters.n, sizeof *x->inters.r, by_time);
+	if (x->stages.n > 1)
+		qsort(x->stages.r, x->stages.n, sizeof *x->stages.r, by_time);
+	if (x->inters.n > 1)
+		qsort(x->inters.r, x->inters.n, sizeof *x->inters.r, by_time);
 	for (size_t i = 0; i < x->inters.n || (i == 0 && x->inters.n == 0);
 	    i++) {
 		const struct dbk_record *in = x->inters.n ? x->inters.r[i] : NULL;
@@ -415,7 +417,7 @@ tracking_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 		struct dbk_list all = { 0 };
 		struct keep k2 = { t, &all, err };
 		rc = dbk_record_foreach(t, DBK_T_CUSTOMER, keep_cb, &k2, err);
-		if (rc == 0)
+		if (rc == 0 && all.n > 1)
 			qsort(all.r, all.n, sizeof *all.r, by_code);
 		for (size_t i = 0; rc == 0 && i < all.n; i++)
 			rc = customer_rows(x, t, all.r[i], err);

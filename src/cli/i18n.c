@@ -301,6 +301,23 @@ literal_count(const char *fmt)
 	return n;
 }
 
+/* Has fmt a letter outside its conversions (is it more than "%s: %s")? */
+static int
+has_word(const char *fmt)
+{
+	size_t l;
+
+	for (const char *f = fmt; *f; f++) {
+		if (*f == '%' && f[1] == '%')
+			f++;
+		else if (*f == '%' && (l = spec_len(f)) > 0)
+			f += l - 1;
+		else if ((*f >= 'a' && *f <= 'z') || (*f >= 'A' && *f <= 'Z'))
+			return 1;
+	}
+	return 0;
+}
+
 /* ---- the matcher ---- */
 
 struct span {
@@ -365,10 +382,35 @@ match_from(struct mstate *st, const char *f, const char *m, size_t k)
 	}
 }
 
+static char *translate(const char *msg, int depth);
+static char *apply(const char *en_fmt, const char *zh_fmt, const char *msg,
+    int depth);
+
+/* A text an unquoted conversion printed, in Chinese: a phrase, a system
+ * error text, or (a text with a space, not too deep) a message of its
+ * own, like the library's message a "%s: row %zu: %s" carries.  A
+ * malloc'd string, or NULL to keep it as it is. */
+static char *
+piece_zh(const char *s, int depth)
+{
+	const char *zh = phrase_zh(s);
+	char *r;
+
+	if (zh != NULL)
+		return strdup(zh);
+	if (depth >= 2 || strchr(s, ' ') == NULL)
+		return NULL;
+	if ((r = translate(s, depth + 1)) != NULL && strcmp(r, s) == 0) {
+		free(r);
+		r = NULL;
+	}
+	return r;
+}
+
 /* zh_fmt with its conversions replaced by the spans of msg, in order. */
 static char *
 rebuild(const char *zh_fmt, const char *msg, const struct span *sp,
-    size_t nsp)
+    size_t nsp, int depth)
 {
 	struct sb b = { 0 };
 	size_t k = 0, l;
@@ -382,15 +424,16 @@ rebuild(const char *zh_fmt, const char *msg, const struct span *sp,
 			if (l == 4 && strncmp(f, "%.0s", 4) == 0) {
 				/* nothing */
 			} else if (k < nsp) {
-				const char *piece = msg + sp[k].off, *zh = NULL;
-				char *dup = NULL;
+				const char *piece = msg + sp[k].off;
+				char *dup = NULL, *zh = NULL;
 				if (!sp[k].quoted &&
 				    (dup = strndup(piece, sp[k].len)) != NULL)
-					zh = phrase_zh(dup);
+					zh = piece_zh(dup, depth);
 				if (zh != NULL)
 					sb_add(&b, zh, strlen(zh));
 				else
 					sb_add(&b, piece, sp[k].len);
+				free(zh);
 				free(dup);
 			}
 			k++;
@@ -402,33 +445,40 @@ rebuild(const char *zh_fmt, const char *msg, const struct span *sp,
 	return sb_done(&b);
 }
 
-char *
-i18n_apply(const char *en_fmt, const char *zh_fmt, const char *msg)
+/* i18n_apply, depth levels down in messages inside messages. */
+static char *
+apply(const char *en_fmt, const char *zh_fmt, const char *msg, int depth)
 {
 	size_t n = spec_count(en_fmt);
 	struct span *sp = calloc(n + 1, sizeof *sp);
 	struct mstate st = { en_fmt, msg, sp, 100000 };
 	char *out = NULL;
 
-	load();
 	if (sp == NULL)
 		return NULL;
 	if (match_from(&st, en_fmt, msg, 0))
-		out = rebuild(zh_fmt, msg, sp, n);
+		out = rebuild(zh_fmt, msg, sp, n, depth);
 	free(sp);
 	return out;
 }
 
 char *
-i18n_message(const char *msg)
+i18n_apply(const char *en_fmt, const char *zh_fmt, const char *msg)
+{
+	load();
+	return apply(en_fmt, zh_fmt, msg, 0);
+}
+
+/* msg in Chinese: a phrase, else the catalog format that matches it with
+ * the most literal text (inside another message, one with words: "%s: %s"
+ * would take any text with a colon).  NULL when nothing matches. */
+static char *
+translate(const char *msg, int depth)
 {
 	const char *zh;
 	char *best = NULL;
 	size_t bestlit = 0;
 
-	if (!zh_on || msg == NULL)
-		return NULL;
-	load();
 	if ((zh = phrase_zh(msg)) != NULL)
 		return strdup(zh);
 	for (size_t i = 0; i < nmsgs; i++) {
@@ -437,13 +487,23 @@ i18n_message(const char *msg)
 		if (msgs[i].zh[0] == '\0')
 			continue;
 		lit = literal_count(msgs[i].en);
-		if (best != NULL && lit <= bestlit)
+		if ((best != NULL && lit <= bestlit) ||
+		    (depth > 0 && !has_word(msgs[i].en)))
 			continue;
-		if ((r = i18n_apply(msgs[i].en, msgs[i].zh, msg)) == NULL)
+		if ((r = apply(msgs[i].en, msgs[i].zh, msg, depth)) == NULL)
 			continue;
 		free(best);
 		best = r;
 		bestlit = lit;
 	}
 	return best;
+}
+
+char *
+i18n_message(const char *msg)
+{
+	if (!zh_on || msg == NULL)
+		return NULL;
+	load();
+	return translate(msg, 0);
 }

@@ -574,7 +574,7 @@ at_end(struct dbki_csv *c, struct dbki_csv_row *row, struct dbk_error *err)
 static const unsigned char *
 after_cr(struct dbki_csv *c, const unsigned char *p, const unsigned char *end)
 {
-	if (0)
+	if (p == end)
 		c->skip_lf = 1;
 	else if (*p == '\n')
 		p++;

@@ -62,12 +62,16 @@ int dbki_csv_open_mem(const void *data, size_t len, enum dbki_csv_enc enc,
 
 /*
  * The next record: 1 and *row filled, 0 at the end of the file, or an
- * error: DBK_EINVAL naming the line and what is wrong ("line 7: text
- * after a closing quote", "line 3: not UTF-8 (save as 'CSV UTF-8', or
- * give --encoding gbk)", "line 9: a quoted field is not closed before
- * the end of the file", "line 2: a field longer than 1048576 bytes"),
- * DBK_EIO (a read error), DBK_ENOMEM.  After an error every later call
- * returns the same error.
+ * error: DBK_EINVAL naming the line and what is wrong.  The line is the
+ * one where the record starts for an unclosed quote ("a quoted field is
+ * not closed before the end of the file"), a field too long (counted in
+ * bytes of UTF-8, after conversion) and too many fields; it is the line
+ * of the bad byte for "not UTF-8 (save as 'CSV UTF-8', or give
+ * --encoding gbk)", "not valid GBK text", a NUL byte and "text after a
+ * closing quote in field M".  DBK_EIO (a read error), DBK_ENOMEM.  After
+ * an error every later call returns the same error.  Rows of empty
+ * fields (",,,," as Excel saves an empty row) are records: skipping them
+ * is the caller's choice.
  */
 int dbki_csv_next(struct dbki_csv *c, struct dbki_csv_row *row,
     struct dbk_error *err) DBK_WUR;

@@ -89,71 +89,111 @@ dup_or_null(const char *s)
 	return s != NULL && *s != '\0' ? strdup(s) : NULL;
 }
 
-/* One fielddef record into the cache; a second definition of a name
- * already there (two laptops defined it) is left out. */
+/* What load() gathers before ordering: each definition with the version
+ * of its creation. */
+struct pending {
+	struct dbk_custom c;
+	uint64_t hlc;
+};
+
+struct gather {
+	struct pending *v;
+	size_t n;
+};
+
+/* One fielddef record, kept for ordering. */
 static int
 load_cb(struct dbk_record *r, void *ctx)
 {
-	struct dbki_custom_cache *cc = ctx;
+	struct gather *g = ctx;
 	const char *of = dbk_record_str(r, "of"), *name = dbk_record_str(r, "name");
-	const char *kind = dbk_record_str(r, "kind"), *sens;
-	struct dbk_custom c = { 0 };
+	const char *kind = dbk_record_str(r, "kind"), *sens, *who;
+	struct pending p;
 	enum dbk_type ty;
 	void *nv;
 
+	memset(&p, 0, sizeof p);
 	if (of == NULL || name == NULL || kind == NULL ||
-	    dbk_type_parse(of, &ty) != 0 || dbk_ckind_parse(kind, &c.kind) != 0)
+	    dbk_type_parse(of, &ty) != 0 || dbk_ckind_parse(kind, &p.c.kind) != 0)
 		return 0;	/* a definition this version cannot use */
-	for (size_t i = 0; i < cc->n; i++)
-		if (cc->v[i].of == ty && strcmp(cc->v[i].name, name) == 0)
-			return 0;
+	(void)dbk_record_version(r, "created", &p.hlc, &who);
 	sens = dbk_record_str(r, "sensitive");
-	c.id = *dbk_record_id(r);
-	c.of = ty;
+	p.c.id = *dbk_record_id(r);
+	p.c.of = ty;
 	/* Booleans are stored as "1" and "0". */
-	c.sensitive = sens != NULL && strcmp(sens, "1") == 0;
-	c.retired = (sens = dbk_record_str(r, "retired")) != NULL &&
+	p.c.sensitive = sens != NULL && strcmp(sens, "1") == 0;
+	p.c.retired = (sens = dbk_record_str(r, "retired")) != NULL &&
 	    strcmp(sens, "1") == 0;
-	c.name = strdup(name);
-	c.choices = dup_or_null(dbk_record_str(r, "choices"));
-	c.label_zh = dup_or_null(dbk_record_str(r, "label_zh"));
-	c.label_en = dup_or_null(dbk_record_str(r, "label_en"));
-	if (c.name != NULL) {
-		size_t n = strlen(c.name) + 3;
+	p.c.name = strdup(name);
+	p.c.choices = dup_or_null(dbk_record_str(r, "choices"));
+	p.c.label_zh = dup_or_null(dbk_record_str(r, "label_zh"));
+	p.c.label_en = dup_or_null(dbk_record_str(r, "label_en"));
+	if (p.c.name != NULL) {
+		size_t n = strlen(p.c.name) + 3;
 		char *st = malloc(n);
 		if (st != NULL) {
-			memcpy(st, c.sensitive ? DBK_CUSTOM_SENSITIVE :
+			memcpy(st, p.c.sensitive ? DBK_CUSTOM_SENSITIVE :
 			    DBK_CUSTOM_PLAIN, 2);
-			memcpy(st + 2, c.name, n - 2);
+			memcpy(st + 2, p.c.name, n - 2);
 		}
-		c.stored = st;
+		p.c.stored = st;
 	}
-	if (c.name == NULL || c.stored == NULL ||
-	    (nv = realloc(cc->v, (cc->n + 1) * sizeof *cc->v)) == NULL) {
-		entry_clear(&c);
+	if (p.c.name == NULL || p.c.stored == NULL ||
+	    (nv = realloc(g->v, (g->n + 1) * sizeof *g->v)) == NULL) {
+		entry_clear(&p.c);
 		return DBK_ENOMEM;
 	}
-	cc->v = nv;
-	cc->v[cc->n++] = c;
+	g->v = nv;
+	g->v[g->n++] = p;
 	return 0;
+}
+
+/* Definition order: the version of each creation (an HLC orders what
+ * one laptop did, and orders laptops the same way everywhere), then the
+ * id. */
+static int
+pending_cmp(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+
+	if (x->hlc != y->hlc)
+		return x->hlc < y->hlc ? -1 : 1;
+	return memcmp(x->c.id.b, y->c.id.b, 16);
 }
 
 static int
 load(struct dbk_txn *t, struct dbk_error *err)
 {
 	struct dbki_custom_cache *cc;
+	struct gather g = { NULL, 0 };
 	int rc;
 
 	if (t->custom != NULL)
 		return 0;
 	if ((cc = calloc(1, sizeof *cc)) == NULL)
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
-	t->custom = cc;
-	/* Walked in id order, which is creation order: the first
-	 * definition of a name wins on every replica alike. */
-	rc = dbk_record_foreach(t, DBK_T_FIELDDEF, load_cb, cc, err);
+	rc = dbk_record_foreach(t, DBK_T_FIELDDEF, load_cb, &g, err);
 	if (rc == DBK_ENOMEM)
 		rc = dbki_error_set(err, rc, "out of memory");
+	if (rc == 0 && g.n > 0 && (cc->v = calloc(g.n, sizeof *cc->v)) == NULL)
+		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	if (rc == 0)
+		qsort(g.v, g.n, sizeof *g.v, pending_cmp);
+	/* The first definition of a name on a type wins on every replica
+	 * alike; a later one (another laptop's) is left out. */
+	for (size_t i = 0; i < g.n; i++) {
+		int dup = 0;
+		for (size_t j = 0; rc == 0 && j < cc->n; j++)
+			if (cc->v[j].of == g.v[i].c.of &&
+			    strcmp(cc->v[j].name, g.v[i].c.name) == 0)
+				dup = 1;
+		if (rc == 0 && !dup)
+			cc->v[cc->n++] = g.v[i].c;
+		else
+			entry_clear(&g.v[i].c);
+	}
+	free(g.v);
+	t->custom = cc;
 	if (rc != 0)
 		dbki_custom_drop(t);
 	return rc;
@@ -233,14 +273,14 @@ static int
 valid_label(const char *s)
 {
 	size_t n = strlen(s);
-	int blank = 1;
 
 	if (n == 0 || n > MAX_LABEL || !dbki_valid_text(s, MAX_LABEL))
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (s[i] != ' ')
-			blank = 0;
-	return !blank;
+	/* A heading: one line, no blanks around it (a spreadsheet's
+	 * headers are trimmed, so such a label could never match). */
+	if (strpbrk(s, "\t\n") != NULL || s[0] == ' ' || s[n - 1] == ' ')
+		return 0;
+	return 1;
 }
 
 static int
@@ -301,7 +341,9 @@ check_choices(const char *s, struct dbk_error *err)
 		for (q = s; q < p;) {
 			const char *qe = strchr(q, ',');
 			size_t ql = (size_t)(qe - q);
-			if (ql == len && strncmp(q, p, len) == 0)
+			/* Values match ignoring ASCII case: "vip" and
+			 * "VIP" would be one choice. */
+			if (ql == len && strncasecmp(q, p, len) == 0)
 				return dbki_error_set(err, DBK_EINVAL,
 				    "choice '%.*s' given twice in '%s'", (int)len, p,
 				    s);
@@ -361,14 +403,25 @@ dbk_custom_add(struct dbk_txn *t, const struct dbk_custom_spec *sp,
 	if ((clash = label_taken(t, sp->of, sp->name)) != NULL)
 		return dbki_error_set(err, DBK_EEXIST,
 		    "'%s' already names the %s field '%s'", sp->name, tn, clash);
+	/* A name or label that is a column of the tracking table would be
+	 * read as that column by csv import. */
+	for (int i = 0; i < 3; i++) {
+		const char *l = i == 0 ? sp->name : i == 1 ? sp->label_zh :
+		    sp->label_en;
+		if (l != NULL && sp->of != DBK_T_DEAL &&
+		    dbki_sheet_column(l) >= 0)
+			return dbki_error_set(err, DBK_EEXIST,
+			    "'%s' is a column of the tracking table (csv import): "
+			    "choose another name or label", l);
+	}
 	for (int i = 0; i < 2; i++) {
 		const char *l = i == 0 ? sp->label_zh : sp->label_en;
 		if (l == NULL)
 			continue;
 		if (!valid_label(l))
 			return dbki_error_set(err, DBK_EINVAL,
-			    "invalid label '%s' (expected 1 to %d bytes of text)", l,
-			    MAX_LABEL);
+			    "invalid label '%s' (expected 1 to %d bytes of text on "
+			    "one line, without blanks around it)", l, MAX_LABEL);
 		if ((clash = label_taken(t, sp->of, l)) != NULL)
 			return dbki_error_set(err, DBK_EEXIST,
 			    "the label '%s' already names the %s field '%s'", l, tn,

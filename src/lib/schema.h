@@ -24,4 +24,8 @@ int dbki_valid_text(const char *s, size_t max);
  * "x!NAME") a plain or sensitive text field; NULL for anything else. */
 const struct dbk_fielddef *dbki_field_def(enum dbk_type t, const char *name);
 
+/* The tracking table column a spreadsheet header names (sheet.c), or
+ * -1. */
+int dbki_sheet_column(const char *header);
+
 #endif

@@ -211,6 +211,19 @@ struct seen {
 	struct entry e;
 };
 
+/* A customer by name, for rows without a number. */
+struct named {
+	struct entry e;
+	struct dbk_id id;
+	size_t n;		/* customers of that name */
+};
+
+/* A contact already written in this import, by customer id and name. */
+struct written {
+	struct entry e;
+	size_t contact;		/* index into the contact table */
+};
+
 struct custom_col {
 	size_t col;		/* index in the file's header */
 	const struct dbk_custom *cd;
@@ -227,8 +240,9 @@ struct imp {
 	long at[DBK_COL_COUNT];	/* file column of each template column */
 	struct custom_col cc[3][MAX_CUSTOM_COLS]; /* customer, contact, interaction */
 	size_t ncc[3];
-	struct table cust, contact, seen;
+	struct table cust, contact, seen, names, written;
 	struct dbk_sheet_report *rep;
+	int names_loaded;
 	char keybuf[64];
 };
 
@@ -262,6 +276,14 @@ imp_free(struct imp *m)
 	}
 	for (size_t i = 0; i < m->seen.n; i++)
 		free(((struct entry *)tab_at(&m->seen, i))->key);
+	for (size_t i = 0; i < m->names.n; i++)
+		free(((struct entry *)tab_at(&m->names, i))->key);
+	for (size_t i = 0; i < m->written.n; i++)
+		free(((struct entry *)tab_at(&m->written, i))->key);
+	free(m->names.v);
+	free(m->names.slot);
+	free(m->written.v);
+	free(m->written.slot);
 	free(m->cust.v);
 	free(m->cust.slot);
 	free(m->contact.v);
@@ -273,7 +295,7 @@ imp_free(struct imp *m)
 /* A header cell reduced for matching: blanks (also the ideographic space
  * U+3000) trimmed, a "(...)" or "（...）" tail dropped. */
 static char *
-head_norm(const char *h)
+head_norm(const char *h, int cut)
 {
 	size_t n;
 	char *s, *p;
@@ -282,9 +304,9 @@ head_norm(const char *h)
 		h += *h == ' ' || *h == '\t' ? 1 : 3;
 	if ((s = strdup(h)) == NULL)
 		return NULL;
-	if ((p = strstr(s, "(")) != NULL && p != s)
+	if (cut && (p = strstr(s, "(")) != NULL && p != s)
 		*p = '\0';
-	if ((p = strstr(s, "\xef\xbc\x88")) != NULL && p != s)	/* （ */
+	if (cut && (p = strstr(s, "\xef\xbc\x88")) != NULL && p != s)	/* （ */
 		*p = '\0';
 	n = strlen(s);
 	for (;;) {
@@ -312,6 +334,29 @@ col_match(const char *h)
 	return -1;
 }
 
+int
+dbki_sheet_column(const char *header)
+{
+	char *h = head_norm(header, 0);
+	int c = h != NULL ? col_match(h) : -1;
+
+	free(h);
+	if (c < 0 && (h = head_norm(header, 1)) != NULL) {
+		c = col_match(h);
+		free(h);
+	}
+	return c;
+}
+
+/* Does a custom field of a customer, contact or interaction go by h? */
+static int
+custom_any(struct dbk_txn *t, const char *h)
+{
+	return dbk_custom_find(t, DBK_T_CUSTOMER, h) != NULL ||
+	    dbk_custom_find(t, DBK_T_CONTACT, h) != NULL ||
+	    dbk_custom_find(t, DBK_T_INTERACTION, h) != NULL;
+}
+
 static int
 read_header(struct imp *m, const struct dbki_csv_row *row,
     struct dbk_error *err)
@@ -328,10 +373,23 @@ read_header(struct imp *m, const struct dbki_csv_row *row,
 		if ((m->head[i] = strdup(row->field[i])) == NULL)
 			return dbki_error_set(err, DBK_ENOMEM, "out of memory");
 	for (size_t i = 0; i < row->n; i++) {
-		char *h = head_norm(row->field[i]);
+		/* The header as written first (a custom label may hold
+		 * brackets), then without a "(...)" tail for the template's
+		 * "跟進階段(線索/意向/...)". */
+		char *h = head_norm(row->field[i], 0);
 		int c, ti;
 		if (h == NULL)
 			return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		if (col_match(h) < 0 && !custom_any(m->t, h)) {
+			char *cut = head_norm(row->field[i], 1);
+			if (cut == NULL) {
+				free(h);
+				return dbki_error_set(err, DBK_ENOMEM,
+				    "out of memory");
+			}
+			free(h);
+			h = cut;
+		}
 		if (*h == '\0') {
 			free(h);
 			return dbki_error_set(err, DBK_EINVAL,
@@ -716,26 +774,79 @@ add_fields(struct dbk_field *f, size_t *n, const char *name, const char *v)
 	return 0;
 }
 
+/* Remember a customer under its name (rows without a number find it). */
+static int
+name_add(struct imp *m, const char *name, const struct dbk_id *id)
+{
+	struct named *nd;
+	int added;
+
+	if (name == NULL)
+		return 0;
+	if ((nd = tab_get(&m->names, name, 1, &added)) == NULL)
+		return DBK_ENOMEM;
+	if (added || memcmp(nd->id.b, id->b, 16) != 0) {
+		nd->id = *id;
+		nd->n++;
+	}
+	return 0;
+}
+
+static int
+names_cb(struct dbk_record *r, void *ctx)
+{
+	return name_add(ctx, dbk_record_str(r, "name"), dbk_record_id(r));
+}
+
+/* The customer of a group: by its number, else by its whole name among
+ * the store's customers and those this import added (never a code or an
+ * id prefix that happens to look like the name).  0 and c->id set,
+ * DBK_ENOTFOUND, or an error. */
+static int
+find_customer(struct imp *m, struct cust *c, struct dbk_error *err)
+{
+	const struct named *nd;
+	int rc;
+
+	if (c->by_code) {
+		rc = dbki_code_lookup(m->t, c->e.key, &c->id, err);
+		if (rc == DBK_ENOTFOUND)
+			dbk_error_clear(err);
+		return rc;
+	}
+	if ((nd = tab_get(&m->names, c->e.key, 0, NULL)) == NULL)
+		return DBK_ENOTFOUND;
+	if (nd->n > 1)
+		return dbki_error_set(err, DBK_EINVAL,
+		    "%s: %zu customers are named '%s': give its customer number "
+		    "(客戶編號) in the file", m->path, nd->n, c->e.key);
+	c->id = nd->id;
+	return 0;
+}
+
 static int
 write_customers(struct imp *m, struct dbk_error *err)
 {
 	struct dbk_field f[CV_FIXED + MAX_CUSTOM_COLS + 2];
+	int rc;
 
+	/* Every customer by name, once, when some rows have no number. */
+	for (size_t i = 0; i < m->cust.n; i++)
+		if (!((struct cust *)tab_at(&m->cust, i))->by_code) {
+			rc = dbk_record_foreach(m->t, DBK_T_CUSTOMER, names_cb, m,
+			    err);
+			if (rc != 0)
+				return rc == DBK_ENOMEM ? dbki_error_set(err, rc,
+				    "out of memory") : rc;
+			m->names_loaded = 1;
+			break;
+		}
 	for (size_t i = 0; i < m->cust.n; i++) {
 		struct cust *c = tab_at(&m->cust, i);
 		size_t n = 0, changed = 0;
 		char lead[24];
-		int rc;
 
-		/* Find it: by number, else (no number) by its whole name. */
-		if (c->by_code)
-			rc = dbki_code_lookup(m->t, c->e.key, &c->id, err);
-		else
-			rc = dbk_resolve_ex(m->t, DBK_T_CUSTOMER, c->e.key,
-			    DBK_RESOLVE_EXACT, &c->id, err);
-		if (rc == DBK_ENOTFOUND)
-			dbk_error_clear(err);
-		else if (rc != 0)
+		if ((rc = find_customer(m, c, err)) != 0 && rc != DBK_ENOTFOUND)
 			return rc;
 		c->exists = rc == 0;
 		add_fields(f, &n, "name", c->v[CV_NAME]);
@@ -763,6 +874,10 @@ write_customers(struct imp *m, struct dbk_error *err)
 			if ((rc = dbk_customer_add(m->t, f, n, &c->id, err)) != 0)
 				return rc;
 			m->rep->customers_added++;
+			if (m->names_loaded &&
+			    name_add(m, c->v[CV_NAME], &c->id) != 0)
+				return dbki_error_set(err, DBK_ENOMEM,
+				    "out of memory");
 		}
 		if (c->exists) {
 			struct walk w = { m, c->id, i, 0 };
@@ -785,9 +900,25 @@ write_contacts(struct imp *m, struct dbk_error *err)
 	for (size_t i = 0; i < m->contact.n; i++) {
 		struct contact *k = tab_at(&m->contact, i);
 		const struct cust *c = tab_at(&m->cust, k->cust);
-		char hex[DBK_ID_HEX];
+		char hex[DBK_ID_HEX], *wk = NULL;
 		size_t n = 0, changed = 0;
-		int rc;
+		struct written *w;
+		int rc, added;
+
+		/* Two groups of rows can be one customer (its number on some
+		 * rows only): one contact of a name per customer. */
+		dbk_id_format(&c->id, hex);
+		if (asprintf(&wk, "%s\x1f%s", hex, k->name) < 0)
+			return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		w = tab_get(&m->written, wk, 1, &added);
+		free(wk);
+		if (w == NULL)
+			return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		if (!added && sodium_is_zero(k->id.b, 16))
+			k->id = ((struct contact *)tab_at(&m->contact,
+			    w->contact))->id;
+		if (added)
+			w->contact = i;
 
 		add_fields(f, &n, "title", k->v[KV_TITLE]);
 		add_fields(f, &n, "phone", k->v[KV_PHONE]);
@@ -800,7 +931,6 @@ write_contacts(struct imp *m, struct dbk_error *err)
 			m->rep->contacts_updated += changed > 0;
 			continue;
 		}
-		dbk_id_format(&c->id, hex);
 		f[n++] = (struct dbk_field){ "customer", hex };
 		f[n++] = (struct dbk_field){ "name", k->name };
 		if ((rc = dbk_record_create(m->t, DBK_T_CONTACT, f, n, &k->id,
@@ -822,13 +952,15 @@ next_due(const char *next, int64_t at, int64_t now, char out[11])
 	const char *p = next;
 	long a = 0, b = 0;
 	int32_t days = 0, atdays;
-	char tmp[16];
+	char tmp[24];
 
 	if (!isdigit((unsigned char)*p))
 		return -1;
-	/* A full date first. */
-	for (size_t len = 10; len >= 8; len--) {
-		if (strlen(p) < len)
+	/* A full date first, the longest that parses ("2024年5月17日",
+	 * "2024-05-17", "2024/5/7"), cut at a character boundary. */
+	for (size_t len = strlen(p) < sizeof tmp - 1 ? strlen(p) :
+	    sizeof tmp - 1; len >= 8; len--) {
+		if (((unsigned char)p[len] & 0xc0) == 0x80)
 			continue;
 		memcpy(tmp, p, len);
 		tmp[len] = '\0';
@@ -1097,6 +1229,8 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	m.cust.size = sizeof(struct cust);
 	m.contact.size = sizeof(struct contact);
 	m.seen.size = sizeof(struct seen);
+	m.names.size = sizeof(struct named);
+	m.written.size = sizeof(struct written);
 	if ((rc = each_row(&m, 1, err)) == 0 &&
 	    (rc = write_customers(&m, err)) == 0 &&
 	    (rc = write_contacts(&m, err)) == 0)

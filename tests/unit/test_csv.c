@@ -446,20 +446,29 @@ test_boundaries(void **state)
 {
 	static const struct {
 		enum dbki_csv_enc enc;
-		const char *after;	/* after the first field */
+		int quoted;		/* the first field opens a quote */
+		const char *after;	/* after the first field's a's */
 		const char *want;	/* its rest, and what follows */
 	} v[] = {
-		{ DBKI_CSV_UTF8, KH_UTF8 "," SMILE_UTF8 "\n",
+		{ DBKI_CSV_UTF8, 0, KH_UTF8 "," SMILE_UTF8 "\n",
 		    KH_UTF8 "][" SMILE_UTF8 "]\n" },
-		{ DBKI_CSV_UTF8, "\r\nb\r\n", "]\n2#2:[b]\n" },
-		{ DBKI_CSV_UTF8, "\"\"" KH_UTF8 "\"\r\n\r\nb",
+		{ DBKI_CSV_UTF8, 0, "\r\nb\r\n", "]\n2#2:[b]\n" },
+		{ DBKI_CSV_UTF8, 1, "\"\"" KH_UTF8 "\"\r\n\r\nb",
 		    "\"" KH_UTF8 "]\n3#2:[b]\n" },
-		{ DBKI_CSV_GBK, KH_GBK "," KH_GBK "\r\n",
+		/* A CRLF inside quotes: kept, one line. */
+		{ DBKI_CSV_UTF8, 1, "\r\nz\",y\r\nb\n",
+		    "\r\nz][y]\n3#2:[b]\n" },
+		/* U+FEFF that is not the first character: text. */
+		{ DBKI_CSV_UTF8, 0, "\n\xef\xbb\xbf" "x\n",
+		    "]\n2#2:[\xef\xbb\xbf" "x]\n" },
+		{ DBKI_CSV_GBK, 0, KH_GBK "," KH_GBK "\r\n",
 		    KH_UTF8 "][" KH_UTF8 "]\n" },
-		{ DBKI_CSV_GB18030, KH_GBK SMILE_GB18030 SMILE_GB18030 "\n",
+		{ DBKI_CSV_GB18030, 0, KH_GBK SMILE_GB18030 SMILE_GB18030 "\n",
 		    KH_UTF8 SMILE_UTF8 SMILE_UTF8 "]\n" },
+		{ DBKI_CSV_GB18030, 1, "\r\n" KH_GBK "\"\r\n\x84\x31\x95\x33",
+		    "\r\n" KH_UTF8 "]\n3#2:[\xef\xbb\xbf]\n" },
 	};
-	size_t cap = CHUNK + 256, len, wlen, n;
+	size_t cap = CHUNK + 256, len, wlen, n, quoted;
 	char *in, *want, *s;
 	int rc;
 
@@ -468,34 +477,29 @@ test_boundaries(void **state)
 	assert_non_null(want = malloc(cap + 64));
 	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
 		for (size_t k = CHUNK - 16; k < CHUNK + 24; k++) {
-			for (int quoted = 0; quoted < 2; quoted++) {
-				/* Only the third case needs the quote. */
-				if (quoted != (i == 2))
-					continue;
-				len = 0;
-				if (quoted)
-					in[len++] = '"';
-				memset(in + len, 'a', k - len);
-				len = k;
-				n = strlen(v[i].after);
-				memcpy(in + len, v[i].after, n);
-				len += n;
-				wlen = (size_t)snprintf(want, 8, "1#1:[");
-				memset(want + wlen, 'a', k - quoted);
-				wlen += k - quoted;
-				memcpy(want + wlen, v[i].want,
-				    strlen(v[i].want) + 1);
-				s = dump_file(in, len, v[i].enc, &rc);
-				if (rc != 0 || strcmp(s, want) != 0)
-					fail_msg("file case %zu, k %zu: ...%s",
-					    i, k, tail(s));
-				free(s);
-				s = dump_mem(in, len, v[i].enc, &rc);
-				if (rc != 0 || strcmp(s, want) != 0)
-					fail_msg("memory case %zu, k %zu: "
-					    "...%s", i, k, tail(s));
-				free(s);
-			}
+			quoted = v[i].quoted;
+			len = 0;
+			if (quoted)
+				in[len++] = '"';
+			memset(in + len, 'a', k - len);
+			len = k;
+			n = strlen(v[i].after);
+			memcpy(in + len, v[i].after, n);
+			len += n;
+			wlen = (size_t)snprintf(want, 8, "1#1:[");
+			memset(want + wlen, 'a', k - quoted);
+			wlen += k - quoted;
+			memcpy(want + wlen, v[i].want, strlen(v[i].want) + 1);
+			s = dump_file(in, len, v[i].enc, &rc);
+			if (rc != 0 || strcmp(s, want) != 0)
+				fail_msg("file case %zu, k %zu: ...%s", i, k,
+				    tail(s));
+			free(s);
+			s = dump_mem(in, len, v[i].enc, &rc);
+			if (rc != 0 || strcmp(s, want) != 0)
+				fail_msg("memory case %zu, k %zu: ...%s", i, k,
+				    tail(s));
+			free(s);
 		}
 	}
 	free(in);

@@ -189,6 +189,62 @@ test_messages(void **state)
 	free(want);
 }
 
+/* i18n_vformat with arguments. */
+static char *
+vformat(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = i18n_vformat(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static void
+test_cli_format(void **state)
+{
+	char *s;
+
+	(void)state;
+	/* English: nothing to do, the caller prints as usual. */
+	assert_null(vformat("out of memory"));
+	i18n_set_zh(1);
+	s = vformat("unknown option '%s' for '%s%s%s'", "--x", "customer", " ",
+	    "add");
+	assert_string_equal(s, "未知的選項 '--x'（命令 'customer add'）");
+	free(s);
+	/* A system error text at the end is translated too. */
+	s = vformat("cannot read passphrase file '%s': %s", "/p",
+	    strerror(ENOENT));
+	assert_string_equal(s, "無法讀取密碼檔 '/p'：沒有這個檔案或目錄");
+	free(s);
+	/* A message without an entry comes out in English. */
+	s = vformat("frobnicated %d widgets", 3);
+	assert_string_equal(s, "frobnicated 3 widgets");
+	free(s);
+}
+
+static void
+test_nested(void **state)
+{
+	(void)state;
+	i18n_set_zh(1);
+	/* A message inside a message: the inner one is translated too. */
+	check_message("a.csv: row 3: invalid stage 'x' (expected lead)",
+	    "a.csv：第 3 行：無效的階段 'x'（應為 lead）");
+	/* A phrase the library keeps in a variable (why = "..."). */
+	check_message("invalid identity 'abc': not base64url (copy it whole "
+	    "from the member's 'dealbook whoami')",
+	    "無效的身份 'abc'：不是 base64url 編碼（請完整複製該成員 "
+	    "'dealbook whoami' 的輸出）");
+	/* An unquoted word that is no phrase stays as it is. */
+	check_message("invalid text for pain (must be UTF-8 without control "
+	    "characters, at most 1 MiB)", "pain 的文字無效（必須是不含控制字元的 "
+	    "UTF-8，最多 1 MiB）");
+}
+
 int
 main(void)
 {
@@ -198,6 +254,8 @@ main(void)
 		cmocka_unit_test_teardown(test_adjacent, teardown),
 		cmocka_unit_test_teardown(test_no_match, teardown),
 		cmocka_unit_test_teardown(test_messages, teardown),
+		cmocka_unit_test_teardown(test_cli_format, teardown),
+		cmocka_unit_test_teardown(test_nested, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
