@@ -15,7 +15,8 @@
 # FILE t` (the table made from the header, all TEXT, no index).  Both
 # dealbook commands read the passphrase from a file, so each pays one
 # interactive key derivation (shown as `whoami` on the same store).
-# Prints every run and the medians: wall seconds, rows/s, peak RSS (max
+# Prints every run and the medians: wall seconds, rows/s, CPU seconds
+# (user + sys: steadier than wall on a shared machine), peak RSS (max
 # RSS, which counts the store's file pages LMDB maps), peak anonymous
 # memory (sampled every 50 ms) and the size on disk afterwards.
 # Needs python3 and sqlite3 (apt-get install sqlite3); about 25 bytes of
@@ -48,12 +49,12 @@ NCUST=$(tail -n +2 "$F" | cut -d, -f1 | sort -u | wc -l)
 printf 'csv bench passphrase\n' > "$W/pf"
 
 now() { date +%s.%N; }
-t() { # label, command...: "label seconds maxrss_kB anon_kB" on stdout
-	local l=$1 s secs kb anon=0 a p tp
+t() { # label, command...: "label wall_s maxrss_kB anon_kB cpu_s" on stdout
+	local l=$1 s secs kb=0 cpu=0 anon=0 a p tp
 	shift
 	s=$(now)
 	if [ -n "$TIMEF" ]; then
-		"$TIMEF" -f "%M" -o "$W/time" "$@" > "$W/out" 2> "$W/err" &
+		"$TIMEF" -f "%M %U %S" -o "$W/time" "$@" > "$W/out" 2> "$W/err" &
 	else
 		"$@" > "$W/out" 2> "$W/err" &
 	fi
@@ -73,9 +74,11 @@ t() { # label, command...: "label seconds maxrss_kB anon_kB" on stdout
 		exit 1
 	fi
 	secs=$(awk -v a="$s" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
-	kb=0
-	[ -n "$TIMEF" ] && kb=$(tail -1 "$W/time")
-	echo "$l $secs $kb $anon"
+	if [ -n "$TIMEF" ]; then
+		read -r kb cpu < <(tail -1 "$W/time" |
+		    awk '{ printf "%d %.2f\n", $1, $2 + $3 }')
+	fi
+	echo "$l $secs $kb $anon $cpu"
 }
 json_field() { # name: the number after "name": in $W/out
 	grep -o "\"$1\":[0-9]*" "$W/out" | cut -d: -f2
@@ -120,7 +123,7 @@ median() { # numbers on stdin: their median
 col() { # label, field: that field of every line with that label
 	awk -v l="$1" -v f="$2" '$1 == l { print $f }' "$W/res"
 }
-runs() { col "$1" 2 | paste -sd, - | sed 's/,/, /g'; }
+runs() { col "$1" "${2:-2}" | paste -sd, - | sed 's/,/, /g'; }
 med() { col "$1" "$2" | median; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }'; }
 rate() { awk -v n="$ROWS" -v s="$1" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
@@ -128,17 +131,26 @@ rate() { awk -v n="$ROWS" -v s="$1" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) 
 IM=$(med import 2)
 AG=$(med again 2)
 SQ=$(med sqlite 2)
-KD=$(med kdf 2)
+IC=$(med import 5)
+SC=$(med sqlite 5)
+row() { # label, step, size label: one row of the table
+	local r=
+	[ "$2" = kdf ] || r=$(rate "$(med "$2" 2)")
+	echo "| $1 | $(runs "$2") | $(med "$2" 2) | $r |" \
+	    "$(runs "$2" 5) | $(med "$2" 5) | $(mb "$(med "$2" 3)") |" \
+	    "$(mb "$(med "$2" 4)") | ${3:+$(mb "$(col "$3" 2 | median)")} |"
+}
 echo
 echo "$ROWS rows, $NCUST customers, $(awk -v b="$FS" 'BEGIN { printf "%.1f MB", b / 1e6 }') of CSV;" \
     "$RUNS runs, medians; first import: $(cat "$W/first.json")"
 echo
-echo "| step | runs (s) | median s | rows/s | peak RSS | peak anonymous | on disk after |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
-echo "| dealbook \`csv import\` (fresh store) | $(runs import) | $IM | $(rate "$IM") | $(mb "$(med import 3)") | $(mb "$(med import 4)") | $(mb "$(col store 2 | median)") |"
-echo "| dealbook \`csv import\` again (all duplicates) | $(runs again) | $AG | $(rate "$AG") | $(mb "$(med again 3)") | $(mb "$(med again 4)") | $(mb "$(col store2 2 | median)") |"
-echo "| sqlite3 \`.import\` (plain table) | $(runs sqlite) | $SQ | $(rate "$SQ") | $(mb "$(med sqlite 3)") | $(mb "$(med sqlite 4)") | $(mb "$(col db 2 | median)") |"
-echo "| (dealbook \`whoami\`: the key derivation each command pays) | $(runs kdf) | $KD | | $(mb "$(med kdf 3)") | | |"
+echo "| step | wall s, each run | median wall s | rows/s | CPU s (user + sys), each run | median CPU s | peak RSS | peak anonymous | on disk after |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+row "dealbook \`csv import\` (fresh store)" import store
+row "dealbook \`csv import\` again (all duplicates)" again store2
+row "sqlite3 \`.import\` (plain table)" sqlite db
+row "dealbook \`whoami\` (the key derivation each command pays)" kdf
 echo
-awk -v a="$IM" -v b="$SQ" 'BEGIN { printf "dealbook ÷ sqlite3: %.1f×\n", (b > 0 ? a / b : 0) }'
+awk -v a="$IM" -v b="$SQ" -v c="$IC" -v d="$SC" 'BEGIN {
+    printf "dealbook ÷ sqlite3: %.1f× wall, %.1f× CPU\n", (b > 0 ? a / b : 0), (d > 0 ? c / d : 0) }'
 echo "machine: $(nproc) vCPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(uname -r), sqlite3 $(sqlite3 --version | cut -d' ' -f1), load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%d)"

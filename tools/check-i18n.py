@@ -556,10 +556,13 @@ def main():
                 continue
             se, sz = specs(e.en), specs(e.zh)
             if not same_specs(se, sz):
+                def show(ss):
+                    return ' '.join(re.sub(r'<(\w+)>', r'" \1 "', x)
+                                    for x in ss) or '(none)'
                 print('%s:%d: the Chinese of %s has the conversions %s, the '
                       'English %s: they must be the same, in the same order'
-                      % (rel_catalog, e.line, c_literal(e.en),
-                         ' '.join(sz) or '(none)', ' '.join(se) or '(none)'))
+                      % (rel_catalog, e.line, c_literal(e.en), show(sz),
+                         show(se)))
                 problems += 1
         # (c) unused.  A phrase may also be any other string of the library
         # that ends up inside a message unquoted (why = "...").

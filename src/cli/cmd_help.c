@@ -218,6 +218,7 @@ missing_opts(FILE *fp, const char *what, const struct opt *opts)
 	return n;
 }
 
+/* 'dealbook --i18n-missing': help texts without Chinese, one a line. */
 int
 cli_i18n_missing(FILE *fp)
 {

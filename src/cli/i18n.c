@@ -19,12 +19,14 @@
 
 static int zh_on;
 
+/* The language from now on: Chinese when zh. */
 void
 i18n_set_zh(int zh)
 {
 	zh_on = zh != 0;
 }
 
+/* Is the language Chinese? */
 int
 i18n_zh(void)
 {
@@ -78,6 +80,7 @@ lookup(const struct i18n_entry *tab, size_t n, const char *en)
 	return e != NULL && e->zh[0] != '\0' ? e->zh : NULL;
 }
 
+/* The Chinese of an exact catalog text, in Chinese; else the text. */
 const char *
 tr(const char *english)
 {
@@ -90,6 +93,7 @@ tr(const char *english)
 	return zh != NULL ? zh : english;
 }
 
+/* Has english a Chinese text in the messages table? */
 int
 i18n_has(const char *english)
 {
@@ -170,6 +174,7 @@ errno_suffix(char *s)
 	return s;
 }
 
+/* A CLI message in Chinese, or NULL in English (see i18n.h). */
 char *
 i18n_vformat(const char *fmt, va_list ap)
 {
@@ -462,6 +467,7 @@ apply(const char *en_fmt, const char *zh_fmt, const char *msg, int depth)
 	return out;
 }
 
+/* msg, if en_fmt made it, in zh_fmt (see i18n.h). */
 char *
 i18n_apply(const char *en_fmt, const char *zh_fmt, const char *msg)
 {
@@ -487,7 +493,8 @@ translate(const char *msg, int depth)
 		if (msgs[i].zh[0] == '\0')
 			continue;
 		lit = literal_count(msgs[i].en);
-		if ((best != NULL && lit <= bestlit) ||
+		/* "%s" (a message passed on whole) would give msg back. */
+		if (lit == 0 || (best != NULL && lit <= bestlit) ||
 		    (depth > 0 && !has_word(msgs[i].en)))
 			continue;
 		if ((r = apply(msgs[i].en, msgs[i].zh, msg, depth)) == NULL)
@@ -499,6 +506,7 @@ translate(const char *msg, int depth)
 	return best;
 }
 
+/* A library message in Chinese, or NULL (see i18n.h). */
 char *
 i18n_message(const char *msg)
 {

@@ -639,6 +639,7 @@ static struct i18n_entry zh_phrases[] = {
 	{ "wrong passphrase", "密碼錯誤" },
 };
 
+/* The messages table and its length. */
 struct i18n_entry *
 i18n_zh_messages(size_t *n)
 {
@@ -646,6 +647,7 @@ i18n_zh_messages(size_t *n)
 	return zh_messages;
 }
 
+/* The phrases table and its length. */
 struct i18n_entry *
 i18n_zh_phrases(size_t *n)
 {

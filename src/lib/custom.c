@@ -177,7 +177,7 @@ load(struct dbk_txn *t, struct dbk_error *err)
 		rc = dbki_error_set(err, rc, "out of memory");
 	if (rc == 0 && g.n > 0 && (cc->v = calloc(g.n, sizeof *cc->v)) == NULL)
 		rc = dbki_error_set(err, DBK_ENOMEM, "out of memory");
-	if (rc == 0)
+	if (rc == 0 && g.n > 1)
 		qsort(g.v, g.n, sizeof *g.v, pending_cmp);
 	/* The first definition of a name on a type wins on every replica
 	 * alike; a later one (another laptop's) is left out. */
@@ -403,17 +403,6 @@ dbk_custom_add(struct dbk_txn *t, const struct dbk_custom_spec *sp,
 	if ((clash = label_taken(t, sp->of, sp->name)) != NULL)
 		return dbki_error_set(err, DBK_EEXIST,
 		    "'%s' already names the %s field '%s'", sp->name, tn, clash);
-	/* A name or label that is a column of the tracking table would be
-	 * read as that column by csv import. */
-	for (int i = 0; i < 3; i++) {
-		const char *l = i == 0 ? sp->name : i == 1 ? sp->label_zh :
-		    sp->label_en;
-		if (l != NULL && sp->of != DBK_T_DEAL &&
-		    dbki_sheet_column(l) >= 0)
-			return dbki_error_set(err, DBK_EEXIST,
-			    "'%s' is a column of the tracking table (csv import): "
-			    "choose another name or label", l);
-	}
 	for (int i = 0; i < 2; i++) {
 		const char *l = i == 0 ? sp->label_zh : sp->label_en;
 		if (l == NULL)
@@ -426,6 +415,17 @@ dbk_custom_add(struct dbk_txn *t, const struct dbk_custom_spec *sp,
 			return dbki_error_set(err, DBK_EEXIST,
 			    "the label '%s' already names the %s field '%s'", l, tn,
 			    clash);
+	}
+	/* A name or label that is a column of the tracking table would be
+	 * read as that column by csv import. */
+	for (int i = 0; i < 3; i++) {
+		const char *l = i == 0 ? sp->name : i == 1 ? sp->label_zh :
+		    sp->label_en;
+		if (l != NULL && sp->of != DBK_T_DEAL &&
+		    dbki_sheet_column(l) >= 0)
+			return dbki_error_set(err, DBK_EEXIST,
+			    "'%s' is a column of the tracking table (csv import): "
+			    "choose another name or label", l);
 	}
 	f[n++] = (struct dbk_field){ "of", tn };
 	f[n++] = (struct dbk_field){ "name", sp->name };
