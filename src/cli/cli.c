@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <signal.h>
 #include <termios.h>
 #include <time.h>
@@ -371,31 +372,31 @@ cli_label(struct cli *c, enum dbk_type t, const char *field)
 
 /* Indicator names for people, in catalogue order (eval.h). */
 static const struct {
-	const char *key, *en, *zh;
+	const char *key, *en, *zh, *zhs;	/* zhs: simplified */
 } metric_names[] = {
-	{ "new_customers", "new customers", "新增客戶" },
-	{ "signed_amount", "signed amount", "簽約金額" },
-	{ "avg_order_value", "average order value", "客單價" },
-	{ "collection_rate", "collection rate", "回款率" },
-	{ "new_customer_growth", "new-customer growth", "新客戶增長率" },
-	{ "lead_conversion", "lead conversion", "線索轉化率" },
-	{ "avg_cycle_days", "average cycle (days)", "平均跟進周期（天）" },
-	{ "need_match", "need match", "需求匹配度" },
-	{ "objection_success", "objections resolved", "異議處理成功率" },
-	{ "timeliness", "recorded within 24 h", "及時錄入率" },
-	{ "win_rate", "win rate", "贏單率" },
+	{ "new_customers", "new customers", "新增客戶", "新增客户" },
+	{ "signed_amount", "signed amount", "簽約金額", "签约金额" },
+	{ "avg_order_value", "average order value", "客單價", "客单价" },
+	{ "collection_rate", "collection rate", "回款率", "回款率" },
+	{ "new_customer_growth", "new-customer growth", "新客戶增長率", "新客户增长率" },
+	{ "lead_conversion", "lead conversion", "線索轉化率", "线索转化率" },
+	{ "avg_cycle_days", "average cycle (days)", "平均跟進周期（天）", "平均跟进周期（天）" },
+	{ "need_match", "need match", "需求匹配度", "需求匹配度" },
+	{ "objection_success", "objections resolved", "異議處理成功率", "异议处理成功率" },
+	{ "timeliness", "recorded within 24 h", "及時錄入率", "及时录入率" },
+	{ "win_rate", "win rate", "贏單率", "赢单率" },
 	{ "followups_per_week", "follow-ups per customer-week",
-	    "每客戶每周跟進次數" },
+	    "每客戶每周跟進次數", "每客户每周跟进次数" },
 	{ "followups_per_week_high", "follow-ups, high priority",
-	    "高優先級每周跟進次數" },
-	{ "weighted_pipeline", "weighted pipeline", "加權管道金額" },
-	{ "activity_phone", "calls", "電話" },
-	{ "activity_visit", "visits", "拜訪" },
-	{ "activity_online", "online meetings", "線上會議" },
-	{ "activity_email", "e-mails", "郵件" },
-	{ "activity_other", "other contacts", "其他溝通" },
-	{ "activity_total", "all contacts", "溝通總數" },
-	{ "stalled", "stalled customers", "停滯客戶" },
+	    "高優先級每周跟進次數", "高优先级每周跟进次数" },
+	{ "weighted_pipeline", "weighted pipeline", "加權管道金額", "加权管道金额" },
+	{ "activity_phone", "calls", "電話", "电话" },
+	{ "activity_visit", "visits", "拜訪", "拜访" },
+	{ "activity_online", "online meetings", "線上會議", "线上会议" },
+	{ "activity_email", "e-mails", "郵件", "邮件" },
+	{ "activity_other", "other contacts", "其他溝通", "其他沟通" },
+	{ "activity_total", "all contacts", "溝通總數", "沟通总数" },
+	{ "stalled", "stalled customers", "停滯客戶", "停滞客户" },
 };
 
 const char *
@@ -405,6 +406,17 @@ cli_metric_label(struct cli *c, const char *key)
 		if (strcmp(metric_names[i].key, key) == 0)
 			return c->zh ? metric_names[i].zh : metric_names[i].en;
 	return key;
+}
+
+const char *
+cli_metric_key(const char *typed)
+{
+	for (size_t i = 0; i < sizeof metric_names / sizeof metric_names[0]; i++)
+		if (strcmp(metric_names[i].zh, typed) == 0 ||
+		    strcmp(metric_names[i].zhs, typed) == 0 ||
+		    strcasecmp(metric_names[i].en, typed) == 0)
+			return metric_names[i].key;
+	return typed;
 }
 
 const char *

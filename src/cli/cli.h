@@ -121,6 +121,9 @@ void cli_custom_columns_free(struct cli_cfield *v, size_t n);
 /* An indicator's name for people ("new customers", "新增客戶"); the key
  * itself when unknown. */
 const char *cli_metric_label(struct cli *c, const char *key);
+/* An indicator's key from what people type: its key, or its name in
+ * English or Chinese ("新增客戶", "lead conversion"); else the text. */
+const char *cli_metric_key(const char *typed);
 /* A record type's name in the chosen language ("customer", "客戶"). */
 const char *cli_type_label(struct cli *c, enum dbk_type t);
 /* The key a field has in JSON and CSV: its name, a custom field's name

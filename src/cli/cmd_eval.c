@@ -67,7 +67,7 @@ exec_goal_set(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 	(void)npos;
 	g.c = c;
 	g.period = pos[0];
-	g.metric = pos[1];
+	g.metric = cli_metric_key(pos[1]);
 	g.target = pos[2];
 	g.member = opt_get(e, ov, "member");
 	g.benchmark = opt_get(e, ov, "benchmark");

@@ -32,6 +32,26 @@ add_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	    &a->id, err);
 }
 
+/* A role typed in Chinese: 成員, 經理 (主管), 夥伴 (渠道). */
+static const char *
+member_role(const char *r)
+{
+	static const struct {
+		const char *zh, *role;
+	} map[] = {
+		{ "成員", "member" }, { "成员", "member" },
+		{ "經理", "manager" }, { "经理", "manager" },
+		{ "主管", "manager" },
+		{ "夥伴", "partner" }, { "伙伴", "partner" },
+		{ "渠道", "partner" },
+	};
+
+	for (size_t i = 0; r != NULL && i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(r, map[i].zh) == 0)
+			return map[i].role;
+	return r;
+}
+
 static int
 exec_member_add(struct cli *c, const struct cmd_entry *e, int npos,
     char **pos, struct optv *ov)
@@ -43,7 +63,7 @@ exec_member_add(struct cli *c, const struct cmd_entry *e, int npos,
 	(void)npos;
 	a.name = pos[0];
 	a.identity = pos[1];
-	a.role = opt_get(e, ov, "role");
+	a.role = member_role(opt_get(e, ov, "role"));
 	a.restricted = opt_has(e, ov, "restricted");
 	if ((rc = dbk_store_write(c->store, add_txn, &a, &c->err)) != 0)
 		return cli_fail(c, rc);

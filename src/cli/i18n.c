@@ -44,7 +44,7 @@ entry_cmp(const void *a, const void *b)
 	return strcmp(x->en, y->en);
 }
 
-/* Entry lookup by bsearch: the key is an entry with only en set. */
+/* bsearch order: the key is the English text itself. */
 static int
 key_cmp(const void *key, const void *b)
 {

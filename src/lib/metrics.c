@@ -1278,9 +1278,25 @@ dbk_scope_parse(const char *s, enum dbk_scope *out, struct dbk_error *err)
 		DBK_SCOPE_TEAM, DBK_SCOPE_MEMBER, DBK_SCOPE_INDUSTRY
 	};
 
+	/* And in Chinese, as the evaluation table heads them. */
+	static const struct {
+		const char *zh;
+		enum dbk_scope s;
+	} zh[] = {
+		{ "團隊", DBK_SCOPE_TEAM }, { "团队", DBK_SCOPE_TEAM },
+		{ "個人", DBK_SCOPE_MEMBER }, { "个人", DBK_SCOPE_MEMBER },
+		{ "成員", DBK_SCOPE_MEMBER }, { "成员", DBK_SCOPE_MEMBER },
+		{ "行業", DBK_SCOPE_INDUSTRY }, { "行业", DBK_SCOPE_INDUSTRY },
+	};
+
 	for (size_t i = 0; s != NULL && i < sizeof(all) / sizeof(all[0]); i++)
 		if (strcmp(s, dbk_scope_name(all[i])) == 0) {
 			*out = all[i];
+			return 0;
+		}
+	for (size_t i = 0; s != NULL && i < sizeof zh / sizeof zh[0]; i++)
+		if (strcmp(s, zh[i].zh) == 0) {
+			*out = zh[i].s;
 			return 0;
 		}
 	return dbki_error_set(err, DBK_EINVAL,

@@ -258,4 +258,20 @@ head -1 "$T/eval-en.csv" | grep -q 'period,scope,target,actual,achievement' && o
 grep -q 'new customers 15,12,80.0%' "$T/eval-en.csv" && ok || fail "English rows: $(cat "$T/eval-en.csv")"
 refuse 5 Q csv export evaluation 2024Q9
 
+# ---- Chinese typed where a name is expected ----
+must Q goal set 2024Q3 新增客户 10
+must Q goal set 2024Q3 線索轉化率 30%
+must Q --format json goal list
+has '"new_customers"'
+has '"lead_conversion"'
+must Q eval 2024Q2 --by 個人
+has "王伟"
+must Q --lang zh eval 2024Q2 --by 行业
+has "新增客戶"
+must R init --member 趙六 --kdf "$KDF"
+must R whoami
+must Q member add 趙六 "${OUT%% *}" --role 經理
+must Q --format json member list
+has '"manager"'
+
 finish
