@@ -18,7 +18,8 @@
 # Prints every run and the medians: wall seconds, rows/s, CPU seconds
 # (user + sys: steadier than wall on a shared machine), peak RSS (max
 # RSS, which counts the store's file pages LMDB maps), peak anonymous
-# memory (sampled every 50 ms) and the size on disk afterwards.
+# memory (sampled every 50 ms) and the size on disk afterwards; CPU and
+# max RSS need /usr/bin/time (Debian's time package), 0 without it.
 # Needs python3 and sqlite3 (apt-get install sqlite3); about 25 bytes of
 # disk under $TMPDIR (or /tmp) for each byte of the file, removed at the
 # end.
@@ -109,7 +110,7 @@ for i in $(seq 1 "$RUNS"); do
 	    { echo "the second import added something: $(cat "$W/out")" >&2; exit 1; }
 	echo "store2 $(du -sk "$S" | cut -f1)" >> "$W/res"
 	rm -rf "$S"
-	t sqlite sqlite3 "$D" ".mode csv" ".import $F t" >> "$W/res"
+	t sqlite sqlite3 "$D" ".mode csv" ".import '$F' t" >> "$W/res"
 	n=$(sqlite3 "$D" "SELECT count(*) FROM t")
 	[ "$n" = "$ROWS" ] || { echo "sqlite3 imported $n rows" >&2; exit 1; }
 	echo "db $(du -sk "$D" | cut -f1)" >> "$W/res"
@@ -129,7 +130,6 @@ mb() { awk -v k="$1" 'BEGIN { printf "%.0f MB", k / 1024 }'; }
 rate() { awk -v n="$ROWS" -v s="$1" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
 
 IM=$(med import 2)
-AG=$(med again 2)
 SQ=$(med sqlite 2)
 IC=$(med import 5)
 SC=$(med sqlite 5)

@@ -223,7 +223,12 @@ LIB_CALLS = {'dbki_error_set': (2, None, 'lib'),
              'rfail': (4, 5, 'what'),
              'refuse': (2, 3, 'what'),
              'moment': (4, 8, 'what'),
-             'check_day': (4, 7, 'what')}
+             'check_day': (4, 7, 'what'),
+             # csv.c's reader and sheet.c's row errors ("%s: row %zu,
+             # column '%s': %s" around the complaint).
+             'csv_fail': (3, None, 'lib'),
+             'bad_cell': (4, 5, 'lib'),
+             'bad_cellf': (4, None, 'lib')}
 
 
 def collect(root):

@@ -16,11 +16,11 @@ cmake --build build-fuzz -j"$jobs" --target fuzzers
 # Inputs beyond these sizes buy little but slowness: a bundle of two
 # chunks (the 64 KiB + 1 vectors), a plaintext or a CSV of a few records.
 declare -A maxlen=([bundle]=70000 [import]=16384 [record]=8192
-    [parse]=256 [audit]=8192 [csv]=8192)
+    [parse]=256 [audit]=8192 [csv]=8192 [sheet]=4096)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 status=0
-for name in bundle import record parse audit csv; do
+for name in bundle import record parse audit csv sheet; do
 	work=build-fuzz/corpus/$name
 	art=build-fuzz/artifacts/$name/
 	mkdir -p "$work" "$art"

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "i18n.h"
 
 static int
 exec_export(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
@@ -109,8 +110,11 @@ exec_import(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		struct dbk_import_report r;
 		int frc = dbk_import(c->store, pos[i], dry, trust, &r, &c->err);
 		if (frc != 0) {
-			fprintf(stderr, "dealbook: %s: %s\n", pos[i], c->err.msg ?
-			    c->err.msg : dbk_strerror(frc));
+			const char *msg = c->err.msg ? c->err.msg :
+			    dbk_strerror(frc);
+			char *zm = i18n_message(msg);
+			fprintf(stderr, "dealbook: %s: %s\n", pos[i], zm ? zm : msg);
+			free(zm);
 			dbk_error_clear(&c->err);
 			rc = dbk_exit_code(frc);
 			break;
@@ -313,8 +317,12 @@ exec_sync(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		} else {
 			/* Still being copied in, or not for this team: say so,
 			 * take the rest, try again next time. */
-			fprintf(stderr, "dealbook: %s skipped: %s\n", de->d_name,
-			    c->err.msg ? c->err.msg : dbk_strerror(frc));
+			const char *msg = c->err.msg ? c->err.msg :
+			    dbk_strerror(frc);
+			char *zm = i18n_message(msg);
+			fprintf(stderr, i18n_zh() ? "dealbook: %s 已跳過：%s\n" :
+			    "dealbook: %s skipped: %s\n", de->d_name, zm ? zm : msg);
+			free(zm);
 			dbk_error_clear(&c->err);
 			skipped++;
 		}

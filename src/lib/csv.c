@@ -131,11 +131,11 @@ enc_name(enum dbki_csv_enc enc)
  * Fail, and keep the failure: every later dbki_csv_next returns the same
  * code and message.  Returns the code.
  */
-static int fail(struct dbki_csv *c, struct dbk_error *err, int code,
+static int csv_fail(struct dbki_csv *c, struct dbk_error *err, int code,
     const char *fmt, ...) DBK_PRINTF(4, 5);
 
 static int
-fail(struct dbki_csv *c, struct dbk_error *err, int code, const char *fmt,
+csv_fail(struct dbki_csv *c, struct dbk_error *err, int code, const char *fmt,
     ...)
 {
 	va_list ap;
@@ -256,7 +256,7 @@ read_more(struct dbki_csv *c, struct dbk_error *err)
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
-			return fail(c, err, DBK_EIO, "reading '%s' failed: %s",
+			return csv_fail(c, err, DBK_EIO, "reading '%s' failed: %s",
 			    c->path, strerror(errno));
 		if (got == 0) {
 			c->eof = 1;
@@ -272,9 +272,9 @@ static int
 bad_text(struct dbki_csv *c, struct dbk_error *err)
 {
 	if (c->enc == DBKI_CSV_UTF8)
-		return fail(c, err, DBK_EINVAL, "line %zu: not UTF-8 (save as "
+		return csv_fail(c, err, DBK_EINVAL, "line %zu: not UTF-8 (save as "
 		    "'CSV UTF-8', or give --encoding gbk)", c->line);
-	return fail(c, err, DBK_EINVAL, "line %zu: not valid %s text",
+	return csv_fail(c, err, DBK_EINVAL, "line %zu: not valid %s text",
 	    c->line, enc_name(c->enc));
 }
 
@@ -352,7 +352,7 @@ fill_iconv(struct dbki_csv *c, struct dbk_error *err)
 				else if (e == EINVAL)
 					starved = 1; /* cut by the read */
 				else if (e != E2BIG)
-					return fail(c, err, DBK_EIO,
+					return csv_fail(c, err, DBK_EIO,
 					    "converting from %s failed: %s",
 					    enc_name(c->enc), strerror(e));
 			}
@@ -485,7 +485,7 @@ dbki_csv_open_mem(const void *data, size_t len, enum dbki_csv_enc enc,
 static int
 too_long(struct dbki_csv *c, struct dbk_error *err)
 {
-	return fail(c, err, DBK_EINVAL, "line %zu: a field longer than %zu "
+	return csv_fail(c, err, DBK_EINVAL, "line %zu: a field longer than %zu "
 	    "bytes", c->rec_line, DBKI_CSV_MAX_FIELD);
 }
 
@@ -493,7 +493,7 @@ too_long(struct dbki_csv *c, struct dbk_error *err)
 static int
 nul_byte(struct dbki_csv *c, struct dbk_error *err)
 {
-	return fail(c, err, DBK_EINVAL, "line %zu: a NUL byte", c->line);
+	return csv_fail(c, err, DBK_EINVAL, "line %zu: a NUL byte", c->line);
 }
 
 /* The length so far of the field being written at o in the arena a. */
@@ -510,7 +510,7 @@ room(struct dbki_csv *c, size_t n, struct dbk_error *err)
 	if (c->arena.cap - c->arena.len > n)
 		return 0;
 	if (dbki_buf_reserve(&c->arena, n) != 0)
-		return fail(c, err, DBK_ENOMEM, "out of memory (line %zu)",
+		return csv_fail(c, err, DBK_ENOMEM, "out of memory (line %zu)",
 		    c->rec_line);
 	return 0;
 }
@@ -520,7 +520,7 @@ static int
 field_start(struct dbki_csv *c, size_t at, struct dbk_error *err)
 {
 	if (c->nf == DBKI_CSV_MAX_FIELDS)
-		return fail(c, err, DBK_EINVAL, "line %zu: more than %d fields",
+		return csv_fail(c, err, DBK_EINVAL, "line %zu: more than %d fields",
 		    c->rec_line, DBKI_CSV_MAX_FIELDS);
 	c->off[c->nf] = at;
 	return 0;
@@ -549,7 +549,7 @@ at_end(struct dbki_csv *c, struct dbki_csv_row *row, struct dbk_error *err)
 	case S_REC:
 		return 0;
 	case S_QUO:
-		return fail(c, err, DBK_EINVAL, "line %zu: a quoted field is "
+		return csv_fail(c, err, DBK_EINVAL, "line %zu: a quoted field is "
 		    "not closed before the end of the file", c->rec_line);
 	case S_FIELD:
 		/* After a separator: an empty last field. */
@@ -693,7 +693,7 @@ scan(struct dbki_csv *c, struct dbk_error *err)
 				continue;
 			}
 			if (*p != ',' && *p != '\n' && *p != '\r') {
-				rc = fail(c, err, DBK_EINVAL, "line %zu: text "
+				rc = csv_fail(c, err, DBK_EINVAL, "line %zu: text "
 				    "after a closing quote in field %zu",
 				    c->line, c->nf + 1);
 				goto out;

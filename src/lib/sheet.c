@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -510,30 +511,40 @@ bad_cell_err(const struct imp *m, const struct dbki_csv_row *row, size_t col,
 	return rc;
 }
 
+/* bad_cell with a formatted complaint. */
+static int
+bad_cellf(const struct imp *m, const struct dbki_csv_row *row, size_t col,
+    struct dbk_error *err, const char *fmt, ...)
+{
+	va_list ap;
+	char *what = NULL;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vasprintf(&what, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+	rc = dbki_error_set(err, DBK_EINVAL, "%s: row %zu, column '%s': %s",
+	    m->path, row->index, m->head[col], what);
+	free(what);
+	return rc;
+}
+
 /* A datetime cell: 0 and *secs, or an error naming it. */
 static int
 parse_at(const struct imp *m, const struct dbki_csv_row *row, int64_t *secs,
     struct dbk_error *err)
 {
 	const char *v = cell(m, row, DBK_COL_AT);
-	char *msg = NULL;
-	int rc;
 
-	if (dbk_parse_datetime(v, m->now, secs) != 0) {
-		if (asprintf(&msg, "invalid date '%s' (expected e.g. 2024-05-10 or "
-		    "2024-05-10 14:30)", v) < 0)
-			return dbki_error_set(err, DBK_ENOMEM, "out of memory");
-		rc = bad_cell(m, row, (size_t)m->at[DBK_COL_AT], err, msg);
-		free(msg);
-		return rc;
-	}
-	if (*secs > m->now + DBKI_FUTURE_SLACK) {
-		if (asprintf(&msg, "the time '%s' lies in the future", v) < 0)
-			return dbki_error_set(err, DBK_ENOMEM, "out of memory");
-		rc = bad_cell(m, row, (size_t)m->at[DBK_COL_AT], err, msg);
-		free(msg);
-		return rc;
-	}
+	if (dbk_parse_datetime(v, m->now, secs) != 0)
+		return bad_cellf(m, row, (size_t)m->at[DBK_COL_AT], err,
+		    "invalid date '%s' (expected e.g. 2024-05-10 or 2024-05-10 "
+		    "14:30)", v);
+	if (*secs > m->now + DBKI_FUTURE_SLACK)
+		return bad_cellf(m, row, (size_t)m->at[DBK_COL_AT], err,
+		    "the time '%s' lies in the future", v);
 	return 0;
 }
 
@@ -624,29 +635,17 @@ check_row(struct imp *m, const struct dbki_csv_row *row,
 	}
 	if (!blank(v = cell(m, row, DBK_COL_CHANNEL))) {
 		enum dbk_channel ch;
-		char *msg = NULL;
-		int rc;
-		if (dbk_parse_channel(v, &ch) != 0) {
-			if (asprintf(&msg, "unknown channel '%s' (expected %s)", v,
-			    dbk_channel_choices()) < 0)
-				return dbki_error_set(err, DBK_ENOMEM, "out of memory");
-			rc = bad_cell(m, row, (size_t)m->at[DBK_COL_CHANNEL], err, msg);
-			free(msg);
-			return rc;
-		}
+		if (dbk_parse_channel(v, &ch) != 0)
+			return bad_cellf(m, row, (size_t)m->at[DBK_COL_CHANNEL], err,
+			    "unknown channel '%s' (expected %s)", v,
+			    dbk_channel_choices());
 	}
 	if (!blank(v = cell(m, row, DBK_COL_STAGE))) {
 		enum dbk_stage st;
-		char *msg = NULL;
-		int rc;
-		if (dbk_parse_stage(v, &st) != 0) {
-			if (asprintf(&msg, "unknown stage '%s' (expected %s)", v,
-			    dbk_stage_choices()) < 0)
-				return dbki_error_set(err, DBK_ENOMEM, "out of memory");
-			rc = bad_cell(m, row, (size_t)m->at[DBK_COL_STAGE], err, msg);
-			free(msg);
-			return rc;
-		}
+		if (dbk_parse_stage(v, &st) != 0)
+			return bad_cellf(m, row, (size_t)m->at[DBK_COL_STAGE], err,
+			    "unknown stage '%s' (expected %s)", v,
+			    dbk_stage_choices());
 	}
 	for (int ti = 0; ti < 3; ti++)
 		for (size_t k = 0; k < m->ncc[ti]; k++) {
