@@ -196,6 +196,7 @@ struct cust {
 	struct dbk_id id;
 	int by_code;		/* the key is its number, not its name */
 	int exists;
+	int stage;		/* its stage now (enum dbk_stage), -1 unknown */
 };
 
 struct contact {
@@ -662,6 +663,7 @@ check_row(struct imp *m, const struct dbki_csv_row *row,
 	if ((c = tab_get(&m->cust, key, 1, &added)) == NULL)
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
 	if (added) {
+		c->stage = -1;
 		c->first_at = INT64_MAX;
 		c->by_code = !blank(cell(m, row, DBK_COL_CODE));
 	}
@@ -1085,12 +1087,18 @@ apply_row(struct imp *m, const struct dbki_csv_row *row,
 
 		if (dbk_parse_stage(v, &want) != 0)
 			return dbki_error_set(err, DBK_EINVAL, "unknown stage '%s'", v);
-		if ((rc = dbk_record_load(m->t, &c->id, &r, err)) != 0)
-			return rc;
-		curs = dbk_record_str(r, "stage");
-		same = curs != NULL && dbk_parse_stage(curs, &cur) == 0 &&
-		    cur == want;
-		dbk_record_free(r);
+		/* The stage now, read once per customer and then followed:
+		 * loading the customer again for every row was 6 % of an
+		 * import. */
+		if (c->stage < 0) {
+			if ((rc = dbk_record_load(m->t, &c->id, &r, err)) != 0)
+				return rc;
+			curs = dbk_record_str(r, "stage");
+			c->stage = curs != NULL && dbk_parse_stage(curs, &cur) == 0 ?
+			    (int)cur : DBK_STAGE_LEAD;
+			dbk_record_free(r);
+		}
+		same = c->stage == (int)want;
 		if (same)
 			return 0;
 		if (asprintf(&note, "%s row %zu", note_prefix, row->index) < 0)
@@ -1106,6 +1114,8 @@ apply_row(struct imp *m, const struct dbki_csv_row *row,
 		if (rc != 0)
 			return bad_cell_err(m, row, (size_t)m->at[DBK_COL_STAGE], err);
 		m->rep->stage_changes += res.from != res.to;
+		if (!res.backdated)
+			c->stage = (int)res.to;
 	}
 	return 0;
 }
