@@ -76,7 +76,8 @@ assert m["张强"]["restricted"]=="false", m
 must B --reveal customer show CL
 has "丙公司"
 has "[restricted]"
-lacks "800"
+lacks "800,000"
+lacks "800000"
 for s in A B; do must "$s" doctor; done
 
 # A's budget, sealed again under the team key at joining, reaches the lead.
