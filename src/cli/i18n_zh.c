@@ -491,6 +491,7 @@ static struct i18n_entry zh_messages[] = {
 	{ "the store's key derivation (Argon2id ops %llu, %llu KiB) is below the floor (ops %llu, %llu KiB): refusing to open it", "資料庫的密鑰派生強度（Argon2id ops %llu、%llu KiB）低於下限（ops %llu、%llu KiB）：拒絕開啟" },
 	{ "the store's key-derivation parameters are out of range", "資料庫的密鑰派生參數超出範圍" },
 	{ "the team's currency, ISO 4217 (default CNY)", "團隊使用的幣別，ISO 4217 代碼（預設 CNY）" },
+	{ "the time '%s' is before 1970", "時間 '%s' 早於 1970 年" },
 	{ "the time '%s' lies in the future", "時間 '%s' 在未來" },
 	{ "the two passphrases differ", "兩次輸入的密碼不同" },
 	{ "the unlock agent at '%s' does not answer: end it with 'kill' (it holds the key until then)", "'%s' 的解鎖代理沒有回應：請用 'kill' 結束它（在那之前它一直持有密鑰）" },

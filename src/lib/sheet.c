@@ -196,7 +196,6 @@ struct cust {
 	struct dbk_id id;
 	int by_code;		/* the key is its number, not its name */
 	int exists;
-	int stage;		/* its stage now (enum dbk_stage), -1 unknown */
 };
 
 struct contact {
@@ -218,6 +217,13 @@ struct named {
 	struct entry e;
 	struct dbk_id id;
 	size_t n;		/* customers of that name */
+};
+
+/* A customer's stage now, by its id: two groups of rows can be one
+ * customer (its number on some rows only), so not per group. */
+struct stagenow {
+	struct entry e;
+	int stage;
 };
 
 /* A contact already written in this import, by customer id and name. */
@@ -242,7 +248,7 @@ struct imp {
 	long at[DBK_COL_COUNT];	/* file column of each template column */
 	struct custom_col cc[3][MAX_CUSTOM_COLS]; /* customer, contact, interaction */
 	size_t ncc[3];
-	struct table cust, contact, seen, names, written;
+	struct table cust, contact, seen, names, written, stages;
 	struct dbk_sheet_report *rep;
 	int names_loaded;
 	char keybuf[64];
@@ -286,6 +292,10 @@ imp_free(struct imp *m)
 	free(m->names.slot);
 	free(m->written.v);
 	free(m->written.slot);
+	for (size_t i = 0; i < m->stages.n; i++)
+		free(((struct entry *)tab_at(&m->stages, i))->key);
+	free(m->stages.v);
+	free(m->stages.slot);
 	free(m->cust.v);
 	free(m->cust.slot);
 	free(m->contact.v);
@@ -513,6 +523,9 @@ bad_cell_err(const struct imp *m, const struct dbki_csv_row *row, size_t col,
 }
 
 /* bad_cell with a formatted complaint. */
+static int bad_cellf(const struct imp *m, const struct dbki_csv_row *row,
+    size_t col, struct dbk_error *err, const char *fmt, ...) DBK_PRINTF(5, 6);
+
 static int
 bad_cellf(const struct imp *m, const struct dbki_csv_row *row, size_t col,
     struct dbk_error *err, const char *fmt, ...)
@@ -546,6 +559,9 @@ parse_at(const struct imp *m, const struct dbki_csv_row *row, int64_t *secs,
 	if (*secs > m->now + DBKI_FUTURE_SLACK)
 		return bad_cellf(m, row, (size_t)m->at[DBK_COL_AT], err,
 		    "the time '%s' lies in the future", v);
+	if (*secs < 0)
+		return bad_cellf(m, row, (size_t)m->at[DBK_COL_AT], err,
+		    "the time '%s' is before 1970", v);
 	return 0;
 }
 
@@ -663,7 +679,6 @@ check_row(struct imp *m, const struct dbki_csv_row *row,
 	if ((c = tab_get(&m->cust, key, 1, &added)) == NULL)
 		return dbki_error_set(err, DBK_ENOMEM, "out of memory");
 	if (added) {
-		c->stage = -1;
 		c->first_at = INT64_MAX;
 		c->by_code = !blank(cell(m, row, DBK_COL_CODE));
 	}
@@ -1083,22 +1098,26 @@ apply_row(struct imp *m, const struct dbki_csv_row *row,
 		enum dbk_stage want, cur;
 		const char *curs;
 		char *note = NULL;
-		int same;
+		struct stagenow *sn;
+		int same, fresh;
 
 		if (dbk_parse_stage(v, &want) != 0)
 			return dbki_error_set(err, DBK_EINVAL, "unknown stage '%s'", v);
 		/* The stage now, read once per customer and then followed:
 		 * loading the customer again for every row was 6 % of an
 		 * import. */
-		if (c->stage < 0) {
+		dbk_id_format(&c->id, chex);
+		if ((sn = tab_get(&m->stages, chex, 1, &fresh)) == NULL)
+			return dbki_error_set(err, DBK_ENOMEM, "out of memory");
+		if (fresh) {
 			if ((rc = dbk_record_load(m->t, &c->id, &r, err)) != 0)
 				return rc;
 			curs = dbk_record_str(r, "stage");
-			c->stage = curs != NULL && dbk_parse_stage(curs, &cur) == 0 ?
+			sn->stage = curs != NULL && dbk_parse_stage(curs, &cur) == 0 ?
 			    (int)cur : DBK_STAGE_LEAD;
 			dbk_record_free(r);
 		}
-		same = c->stage == (int)want;
+		same = sn->stage == (int)want;
 		if (same)
 			return 0;
 		if (asprintf(&note, "%s row %zu", note_prefix, row->index) < 0)
@@ -1115,7 +1134,7 @@ apply_row(struct imp *m, const struct dbki_csv_row *row,
 			return bad_cell_err(m, row, (size_t)m->at[DBK_COL_STAGE], err);
 		m->rep->stage_changes += res.from != res.to;
 		if (!res.backdated)
-			c->stage = (int)res.to;
+			sn->stage = (int)res.to;
 	}
 	return 0;
 }
@@ -1240,11 +1259,18 @@ import_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	m.seen.size = sizeof(struct seen);
 	m.names.size = sizeof(struct named);
 	m.written.size = sizeof(struct written);
+	m.stages.size = sizeof(struct stagenow);
 	if ((rc = each_row(&m, 1, err)) == 0 &&
 	    (rc = write_customers(&m, err)) == 0 &&
 	    (rc = write_contacts(&m, err)) == 0)
 		rc = each_row(&m, 2, err);
 	imp_free(&m);
+	/* A cell may hold line breaks, and messages quote cells: keep the
+	 * message one line. */
+	if (rc != 0 && err != NULL && err->msg != NULL)
+		for (char *p = err->msg; *p; p++)
+			if (*p == '\n' || *p == '\r' || *p == '\t')
+				*p = ' ';
 	/* A dry run ends here: the transaction is abandoned. */
 	return rc == 0 && x->dry_run ? 1 : rc;
 }

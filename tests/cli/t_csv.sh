@@ -223,6 +223,23 @@ err_has "unknown table 'nonsense'"
 refuse 2 N csv export evaluation
 err_has "needs a period"
 
+# One customer, its number on some rows only: two groups of rows, one
+# customer, whose stage follows every row.
+printf '客戶編號,客戶名稱,溝通時間,溝通內容摘要,跟進階段\nC1,Foo,2024-01-01,s1,意向\n,Foo,2024-01-02,s2,方案\nC1,Foo,2024-01-03,s3,意向\n' > "$T/groups.csv"
+must N csv import "$T/groups.csv"
+has "customers 1 added"
+has "3 stage changes"
+must N --format json customer show C1
+has '"stage":"intent"'
+# A cell with a line break quoted in an error stays one line; a time
+# before 1970 is refused with its row and column.
+printf '客戶編號,客戶名稱,溝通時間,溝通內容摘要\nA1,Foo,"2024-01-01\nx",summary\n' > "$T/ml.csv"
+refuse 5 N csv import "$T/ml.csv"
+err_has "invalid date '2024-01-01 x'"
+printf '客戶編號,客戶名稱,溝通時間,溝通內容摘要\nA2,B,1969-12-31,s\n' > "$T/old.csv"
+refuse 5 N csv import "$T/old.csv"
+err_has "row 2, column '溝通時間': the time '1969-12-31' is before 1970"
+
 # ---- template 2: the evaluation table ----
 must Q init --member 王伟 --kdf "$KDF"
 d() { "$DBK" --store "$T/Q" --passphrase-file "$PF" "$@"; }

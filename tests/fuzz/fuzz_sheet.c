@@ -108,6 +108,7 @@ check(int rc, const struct dbk_error *err, const struct dbk_sheet_report *rep,
 		    rep->customers_updated, rep->contacts_added,
 		    rep->contacts_updated, rep->interactions_added,
 		    rep->duplicates, rep->stage_changes, rep->late);
+	/* DBK_ECRYPTO is the last code in dealbook/error.h. */
 	if (rc > 0 || rc < DBK_ECRYPTO)
 		fz_die("%s: status %d is not a DBK_E* code", what, rc);
 	if (rc != 0) {
