@@ -55,6 +55,28 @@ err_one_line() {
 # reader slots).
 store_hash() { sha256sum "$S/data.mdb" | cut -d' ' -f1; }
 
+# Tests with several stores ($T/NAME): run STORE ARGS... like db; must
+# STORE ARGS... expects exit 0; hash_of STORE fingerprints its data;
+# refuse CODE STORE ARGS... expects that exit code, the store unchanged
+# and one error line.
+run() {
+	local st=$1; shift
+	OUT=$("$DBK" --store "$T/$st" --passphrase-file "$PF" "$@" 2>"$T/stderr")
+	RC=$?
+	ERR=$(cat "$T/stderr")
+}
+must() { run "$@"; [ "$RC" -eq 0 ] && ok || fail "dealbook --store $1 ${*:2}: exit $RC: $ERR"; }
+hash_of() { sha256sum "$T/$1/data.mdb" | cut -d' ' -f1; }
+refuse() {
+	local want=$1; shift
+	local before; before=$(hash_of "$1")
+	run "$@"
+	[ "$RC" -eq "$want" ] && ok || fail "dealbook --store $1 ${*:2}: exit $RC, expected $want: $ERR"
+	[ "$(hash_of "$1")" = "$before" ] && ok || fail "store $1 changed by: ${*:2}"
+	[ "$(printf '%s\n' "$ERR" | grep -c '^dealbook:')" -eq 1 ] && ok ||
+	    fail "expected one error line for ${*:2}: $ERR"
+}
+
 init_store() {
 	expect 0 init --member "${1:-王伟}" --kdf "$KDF" "${@:2}"
 }

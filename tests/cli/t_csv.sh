@@ -10,23 +10,6 @@ EX="$FIX/template1_examples.csv"
 GBK="$FIX/template1_examples.gbk.csv"
 export TZ=Asia/Shanghai
 
-run() {
-	local st=$1; shift
-	OUT=$("$DBK" --store "$T/$st" --passphrase-file "$PF" "$@" 2>"$T/stderr")
-	RC=$?
-	ERR=$(cat "$T/stderr")
-}
-must() { run "$@"; [ "$RC" -eq 0 ] && ok || fail "dealbook --store $1 ${*:2}: exit $RC: $ERR"; }
-hash_of() { sha256sum "$T/$1/data.mdb" | cut -d' ' -f1; }
-refuse() { # CODE STORE ARGS
-	local want=$1; shift
-	local before; before=$(hash_of "$1")
-	run "$@"
-	[ "$RC" -eq "$want" ] && ok || fail "dealbook --store $1 ${*:2}: exit $RC, expected $want: $ERR"
-	[ "$(hash_of "$1")" = "$before" ] && ok || fail "store $1 changed by: ${*:2}"
-	[ "$(printf '%s\n' "$ERR" | grep -c '^dealbook:')" -eq 1 ] && ok ||
-	    fail "expected one error line for ${*:2}: $ERR"
-}
 # export STORE FILE ARGS: csv export into FILE (bytes kept as written).
 export_to() {
 	local st=$1 f=$2; shift 2
