@@ -212,7 +212,8 @@ class Text:
 # library puts them inside its messages ("%s '%s' failed: %s").
 CLI_CALLS = {'cli_error': (1, None, 'fmt'),
              'cli_usage_error': (1, None, 'fmt'),
-             'tr': (0, 1, 'fmt')}   # cmd_report.c has a tr() of 3 arguments
+             'tr': (0, 1, 'fmt'),
+             'ask': (1, 5, 'fmt')}   # cmd_log.c's questions   # cmd_report.c has a tr() of 3 arguments
 # Helpers of the library that pass their text on into a message are
 # listed too: bundle.c's rfail() ("the bundle is refused (%s): %s"),
 # team.c's refuse(), pipeline.c's moment() and check_day() ("the %s '%s'

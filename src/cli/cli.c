@@ -831,8 +831,8 @@ read_table(struct cli *c, struct tbl *tb, dbk_txn_fn fn, void *ctx,
 	}
 	/* A table cut to a page says so, on stderr (stdout stays the table). */
 	if (rc == 0 && c->fmt == TBL_TABLE && tbl_partial(tb))
-		fprintf(stderr, "only the newest %zu rows are shown; --all shows "
-		    "every row\n", tbl_shown(tb));
+		fprintf(stderr, tr("only the newest %zu rows are shown; --all "
+		    "shows every row\n"), tbl_shown(tb));
 	tbl_free(tb);
 	return rc;
 }

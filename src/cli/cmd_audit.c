@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "i18n.h"
 
 struct audit_ctx {
 	struct cli *c;
@@ -242,10 +243,10 @@ exec_doctor(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 		return 0;
 	}
 	if (dbk_store_rollback(c->store) != 0)
-		fprintf(stderr, "dealbook: warning (W_ROLLBACK): a teammate holds "
+		fprintf(stderr, tr("dealbook: warning (W_ROLLBACK): a teammate holds "
 		    "bundle %" PRIu64 " of this store, which it never made: it "
 		    "was put back to an older copy; changes are refused until "
-		    "'dealbook doctor --accept-rollback'\n",
+		    "'dealbook doctor --accept-rollback'\n"),
 		    dbk_store_rollback(c->store));
 	if (n > 0)
 		return cli_error(6, "the store check found %zu problem%s", n,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "prompt.h"
 
 /* ---- log ---- */
@@ -357,7 +358,7 @@ ask(struct cli *c, const char *question, const char *dflt, ask_check check,
 
 	*out = NULL;
 	for (int tries = 1; ; tries++) {
-		int prc = prompt_line(question, dflt, &a);
+		int prc = prompt_line(tr(question), dflt, &a);
 		if (prc == PROMPT_EOF) {
 			rc = cli_error(EXIT_EMPTY, "end of input: nothing written");
 			goto out;
@@ -392,10 +393,10 @@ log_ask(struct cli *c, const struct log_dflt *d, struct log_in *in)
 	int rc = 0;
 
 	if (d->name != NULL)
-		fprintf(stderr, "Logging an interaction with %s (%s)\n", d->name,
-		    d->code);
+		fprintf(stderr, tr("Logging an interaction with %s (%s)\n"),
+		    d->name, d->code);
 	else
-		fprintf(stderr, "Logging an interaction with %s\n", d->code);
+		fprintf(stderr, tr("Logging an interaction with %s\n"), d->code);
 	if (in->v[L_AT] == NULL &&
 	    (rc = ask(c, "When", "now", check_when, &in->v[L_AT])) != 0)
 		goto out;

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "i18n.h"
 
 static int
 exec_init(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
@@ -144,10 +145,10 @@ exec_passwd(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 			    dbk_store_kdf_name(c->store));
 	}
 	if (dbk_store_warnings(c->store) & DBK_W_OLD_KEY)
-		fprintf(stderr, "dealbook: warning: another process kept an old "
+		fputs(tr("dealbook: warning: another process kept an old "
 		    "page alive, so the store file still holds the data key "
 		    "wrapped under the old passphrase; run 'dealbook passwd' "
-		    "again when no other dealbook is running\n");
+		    "again when no other dealbook is running\n"), stderr);
 	return 0;
 }
 

@@ -167,13 +167,13 @@ exec_import(struct cli *c, const struct cmd_entry *e, int npos, char **pos,
 				    dry ? "would arrive" : "arrived: sensitive "
 				    "fields now open here");
 			if (r.rollback != 0 && !dry)
-				fprintf(stderr, "dealbook: warning (W_ROLLBACK): %s "
+				fprintf(stderr, tr("dealbook: warning (W_ROLLBACK): %s "
 				    "holds bundle %" PRIu64 " of this store, which "
 				    "it never made: the store was put back to an "
 				    "older copy (a backup or snapshot), and what "
 				    "was entered after that copy is here only if a "
 				    "teammate sends it back; changes are refused "
-				    "until 'dealbook doctor --accept-rollback'\n",
+				    "until 'dealbook doctor --accept-rollback'\n"),
 				    r.sender, r.rollback);
 			if (r.roster_changes > 0)
 				printf("%s: the manager's roster %s %zu member%s\n",

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "prompt.h"
 
 /* Drop ASCII blanks and line ends at both ends, in place. */
@@ -254,8 +255,8 @@ out:
 	if (fd >= 0)
 		close(fd);
 	if (made && unlink(path) != 0 && errno != ENOENT)
-		fprintf(stderr, "dealbook: warning: cannot remove the temporary "
-		    "file '%s': %s\n", path, strerror(errno));
+		fprintf(stderr, tr("dealbook: warning: cannot remove the "
+		    "temporary file '%s': %s\n"), path, strerror(errno));
 	if (made) {
 		sigaction(SIGHUP, &ohup, NULL);
 		sigaction(SIGTERM, &oterm, NULL);
