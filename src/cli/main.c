@@ -286,6 +286,23 @@ main(int argc, char **argv)
 	/* The language: the environment's until --lang says otherwise (an
 	 * error in the options before --lang comes in that language). */
 	c.zh = lang_from_env();
+	/* A --lang among the global options counts for all of them, so
+	 * that 'dealbook --help --lang zh' is in Chinese too. */
+	for (i = 1; i + 1 < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--lang") == 0) {
+			if (strcmp(argv[i + 1], "zh") == 0)
+				c.zh = 1;
+			else if (strcmp(argv[i + 1], "en") == 0)
+				c.zh = 0;
+			break;
+		}
+		if (strcmp(a, "--store") == 0 || strcmp(a, "--format") == 0 ||
+		    strcmp(a, "--passphrase-file") == 0)
+			i++;	/* its value */
+		else if (strcmp(a, "--complete") == 0)
+			break;	/* the rest are its words */
+	}
 	i18n_set_zh(c.zh);
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];

@@ -111,11 +111,11 @@ ERR=$(LC_ALL=C "$DBK" --lang zh frob 2>&1)
 err_is "dealbook: 未知的命令 'frob'（見 'dealbook help'）"
 ERR=$(LC_ALL=zh_CN.UTF-8 "$DBK" --lang en frob 2>&1)
 err_is "dealbook: unknown command 'frob' (see 'dealbook help')"
-# An error before --lang is read comes in the environment's language.
+# --lang counts for every global option, also one before it.
 ERR=$(LC_ALL=C "$DBK" --format xml --lang zh help 2>&1)
-err_is "dealbook: invalid format 'xml' (expected table, json, csv or md)"
-ERR=$(LC_ALL=zh_CN.UTF-8 "$DBK" --format xml --lang en help 2>&1)
 err_is "dealbook: 無效的輸出格式 'xml'（應為 table、json、csv 或 md）"
+ERR=$(LC_ALL=zh_CN.UTF-8 "$DBK" --format xml --lang en help 2>&1)
+err_is "dealbook: invalid format 'xml' (expected table, json, csv or md)"
 
 # ---- English: the texts as they always were ----
 db --lang en stage C-0001 wom
@@ -154,5 +154,9 @@ Also: 'dealbook --version', 'dealbook --man' (the manual page) and
 # Without --lang in the C locale: the same bytes.
 run help
 [ "$OUT" = "$EN_HELP" ] && ok || fail "help differs between --lang en and LC_ALL=C"
+
+# --lang after --help among the global options counts too.
+OUT=$("$DBK" --help --lang zh 2>&1)
+case "$OUT" in *命令*|*用法*) ok ;; *) fail "--help --lang zh is not Chinese: $OUT" ;; esac
 
 finish
