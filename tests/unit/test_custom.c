@@ -187,33 +187,6 @@ retire(struct dbk_store *s, enum dbk_type of, const char *name,
 	return rc;
 }
 
-static struct dbk_record *
-get(struct dbk_store *s, const struct dbk_id *id)
-{
-	struct dbk_error err = { 0 };
-	struct dbk_record *r = NULL;
-	struct dbk_txn *t = tu_begin(s, 0);
-
-	TU_OK(dbk_record_load(t, id, &r, &err), &err);
-	dbk_txn_abort(t);
-	return r;
-}
-
-/* A stored field of a record, compared as a string; NULL for absent. */
-static void
-field_is(struct dbk_store *s, const struct dbk_id *id, const char *name,
-    const char *want)
-{
-	struct dbk_record *r = get(s, id);
-	const char *v = dbk_record_str(r, name);
-
-	if (want == NULL && v != NULL)
-		fail_msg("%s is '%s', want absent", name, v);
-	if (want != NULL && (v == NULL || strcmp(v, want) != 0))
-		fail_msg("%s is '%s', want '%s'", name, v ? v : "(absent)", want);
-	dbk_record_free(r);
-}
-
 /* Canonical form of `in` for c, which must be accepted. */
 static void
 norm_ok(struct dbk_txn *t, const struct dbk_custom *c, const char *in,
@@ -339,7 +312,7 @@ test_add_and_list(void **state)
 	dbk_txn_abort(t);
 
 	/* The definition is a fielddef record like any other. */
-	r = get(ts->s, &id);
+	r = tu_get(ts->s, &id);
 	assert_int_equal(dbk_record_type(r), DBK_T_FIELDDEF);
 	assert_string_equal(dbk_record_str(r, "of"), "customer");
 	assert_string_equal(dbk_record_str(r, "name"), "service_need");
@@ -851,7 +824,7 @@ test_list_order_and_second_laptop(void **state)
 	dbk_txn_abort(t);
 	{
 		/* Both records exist. */
-		struct dbk_record *r = get(ts->s, &second);
+		struct dbk_record *r = tu_get(ts->s, &second);
 		assert_string_equal(dbk_record_str(r, "kind"), "number");
 		dbk_record_free(r);
 	}
@@ -950,10 +923,10 @@ test_values_through_records(void **state)
 			{ "x.plan", "PREMIUM" } };
 		id = add_customer(ts->s, f, 4);
 	}
-	field_is(ts->s, &id, "x.headcount", "1200");
-	field_is(ts->s, &id, "x.vip", "yes");
-	field_is(ts->s, &id, "x.plan", "premium");
-	field_is(ts->s, &id, "headcount", NULL);
+	tu_field_is(ts->s, &id, "x.headcount", "1200");
+	tu_field_is(ts->s, &id, "x.vip", "yes");
+	tu_field_is(ts->s, &id, "x.plan", "premium");
+	tu_field_is(ts->s, &id, "headcount", NULL);
 	{
 		struct dbk_field f[] = { { "name", "Beta" }, { "員工規模", "0,5" } };
 		create_fails(ts->s, DBK_T_CUSTOMER, f, 2, DBK_EINVAL, "0,5");
@@ -987,19 +960,19 @@ test_values_through_records(void **state)
 		struct dbk_field f[] = { { "headcount", "-3.50" }, { "vip", "no" } };
 		TU_OK(update(ts->s, &id, f, 2, &err), &err);
 	}
-	field_is(ts->s, &id, "x.headcount", "-3.5");
-	field_is(ts->s, &id, "x.vip", "no");
+	tu_field_is(ts->s, &id, "x.headcount", "-3.5");
+	tu_field_is(ts->s, &id, "x.vip", "no");
 	{
 		struct dbk_field f[] = { { "重點客戶", "" } };
 		TU_OK(update(ts->s, &id, f, 1, &err), &err);
 	}
-	field_is(ts->s, &id, "x.vip", NULL);
+	tu_field_is(ts->s, &id, "x.vip", NULL);
 	{
 		struct dbk_field f[] = { { "plan", "unknown" } };
 		assert_int_equal(update(ts->s, &id, f, 1, &err), DBK_EINVAL);
 		dbk_error_clear(&err);
 	}
-	field_is(ts->s, &id, "x.plan", "premium");
+	tu_field_is(ts->s, &id, "x.plan", "premium");
 
 	/* A contact's field by its Chinese label. */
 	dbk_id_format(&id, hex);
@@ -1010,7 +983,7 @@ test_values_through_records(void **state)
 		TU_OK(dbk_record_create(t, DBK_T_CONTACT, f, 3, &cid, &err), &err);
 		tu_commit(t);
 	}
-	field_is(ts->s, &cid, "x.wechat", "wang_2024");
+	tu_field_is(ts->s, &cid, "x.wechat", "wang_2024");
 }
 
 static void
@@ -1051,7 +1024,7 @@ test_retire(void **state)
 
 	/* By its Chinese label, with the type. */
 	TU_OK(retire(ts->s, DBK_T_CUSTOMER, "需求", &err), &err);
-	field_is(ts->s, &def, "retired", "1");
+	tu_field_is(ts->s, &def, "retired", "1");
 	TU_FAILS(retire(ts->s, DBK_T_CUSTOMER, "need", &err), DBK_EINVAL, &err);
 	assert_non_null(strstr(err.msg, "already retired"));
 	dbk_error_clear(&err);
@@ -1074,8 +1047,8 @@ test_retire(void **state)
 	list_is(ts->s, "customer:need:text contact:need:text customer:tier:choice");
 
 	/* Old values are kept and readable; new ones refused everywhere. */
-	field_is(ts->s, &id, "x.need", "storage");
-	field_is(ts->s, &id, "x.tier", "b");
+	tu_field_is(ts->s, &id, "x.need", "storage");
+	tu_field_is(ts->s, &id, "x.tier", "b");
 	{
 		struct dbk_field f[] = { { "need", "more" } };
 		TU_FAILS(update(ts->s, &id, f, 1, &err), DBK_EINVAL, &err);
@@ -1091,14 +1064,14 @@ test_retire(void **state)
 		struct dbk_field f[] = { { "name", "Beta" }, { "需求", "x" } };
 		create_fails(ts->s, DBK_T_CUSTOMER, f, 2, DBK_EINVAL, "retired");
 	}
-	field_is(ts->s, &id, "x.need", "storage");
+	tu_field_is(ts->s, &id, "x.need", "storage");
 	/* Other edits of the record keep the retired value. */
 	{
 		struct dbk_field f[] = { { "industry", "logistics" } };
 		TU_OK(update(ts->s, &id, f, 1, &err), &err);
 	}
-	field_is(ts->s, &id, "x.need", "storage");
-	field_is(ts->s, &id, "industry", "logistics");
+	tu_field_is(ts->s, &id, "x.need", "storage");
+	tu_field_is(ts->s, &id, "industry", "logistics");
 }
 
 /* The field names of a record that begin with prefix, joined by ' '. */
@@ -1165,7 +1138,7 @@ test_sensitive(void **state)
 		id = add_customer(ts->s, f, 3);
 	}
 
-	r = get(ts->s, &id);
+	r = tu_get(ts->s, &id);
 	names_with(r, "x", names, sizeof names);
 	assert_string_equal(names, "x!secret x.note");
 	assert_int_equal(dbk_record_get(r, "x!secret", &v), 0);
@@ -1214,7 +1187,7 @@ test_sensitive(void **state)
 	free(bytes);
 	ts->s = tu_open_at(ts->path);
 	dbk_store_set_clock(ts->s, TU_NOW);
-	r = get(ts->s, &id);
+	r = tu_get(ts->s, &id);
 	assert_int_equal(dbk_record_get(r, "x!secret", &v), 0);
 	assert_string_equal(v, "SECRET-4712");
 	assert_string_equal(dbk_record_str(r, "x.note"), "PLAIN-0815");
@@ -1224,7 +1197,7 @@ test_sensitive(void **state)
 	{
 		struct dbki_rkey saved;
 		tu_drop_secret(ts->s, &saved);
-		r = get(ts->s, &id);
+		r = tu_get(ts->s, &id);
 		assert_int_equal(dbk_record_get(r, "x!secret", &v), DBK_ENOKEY);
 		assert_string_equal(dbk_record_str(r, "x.note"), "PLAIN-0815");
 		dbk_record_free(r);

@@ -69,34 +69,6 @@ add_customer(struct dbk_store *s, const char *name, const char *lead_at)
 	return id;
 }
 
-static struct dbk_record *
-get(struct dbk_store *s, const struct dbk_id *id)
-{
-	struct dbk_error err = { 0 };
-	struct dbk_record *r = NULL;
-	struct dbk_txn *t = tu_begin(s, 0);
-
-	TU_OK(dbk_record_load(t, id, &r, &err), &err);
-	dbk_txn_abort(t);
-	return r;
-}
-
-/* A field of a freshly loaded record; compared as a string, NULL for
- * absent. */
-static void
-field_is(struct dbk_store *s, const struct dbk_id *id, const char *name,
-    const char *want)
-{
-	struct dbk_record *r = get(s, id);
-	const char *v = dbk_record_str(r, name);
-
-	if (want == NULL && v != NULL)
-		fail_msg("%s is '%s', want absent", name, v);
-	if (want != NULL && (v == NULL || strcmp(v, want) != 0))
-		fail_msg("%s is '%s', want '%s'", name, v ? v : "(absent)", want);
-	dbk_record_free(r);
-}
-
 /* Commit on success, abort on failure; returns the call's status. */
 static int
 stage(struct dbk_store *s, const struct dbk_id *id, const char *to,
@@ -162,46 +134,6 @@ log_at(struct dbk_store *s, const struct dbk_id *id, const char *at,
 	return late;
 }
 
-/* Children of a parent.  The walker frees each record after the
- * callback, so the callback keeps ids and kids_get loads copies. */
-struct kids {
-	struct dbk_id id[16];
-	struct dbk_record *r[16];
-	size_t n;
-};
-
-static int
-kids_cb(struct dbk_record *r, void *vctx)
-{
-	struct kids *k = vctx;
-
-	assert_true(k->n < 16);
-	k->id[k->n++] = *dbk_record_id(r);
-	return 0;
-}
-
-static void
-kids_get(struct dbk_store *s, const struct dbk_id *parent, enum dbk_type type,
-    struct kids *k)
-{
-	struct dbk_error err = { 0 };
-	struct dbk_txn *t = tu_begin(s, 0);
-
-	memset(k, 0, sizeof *k);
-	TU_OK(dbk_record_children(t, parent, type, kids_cb, k, &err), &err);
-	dbk_txn_abort(t);
-	for (size_t i = 0; i < k->n; i++)
-		k->r[i] = get(s, &k->id[i]);
-}
-
-static void
-kids_free(struct kids *k)
-{
-	for (size_t i = 0; i < k->n; i++)
-		dbk_record_free(k->r[i]);
-	k->n = 0;
-}
-
 /* ---- customers ---- */
 
 static void
@@ -211,11 +143,11 @@ test_customer_add(void **state)
 	struct dbk_error err = { 0 };
 	struct dbk_id a, b;
 	struct dbk_record *r;
-	struct kids k;
+	struct tu_kids k;
 	char hex[DBK_ID_HEX];
 
 	a = add_customer(ts->s, "海天精密", NULL);
-	r = get(ts->s, &a);
+	r = tu_get(ts->s, &a);
 	assert_string_equal(dbk_record_str(r, "stage"), "lead");
 	/* lead_at and stage_at default to now; owner to this member. */
 	assert_string_equal(dbk_record_str(r, "lead_at"), secs(TU_NOW));
@@ -226,22 +158,22 @@ test_customer_add(void **state)
 	assert_int_equal(dbk_customer_open(r), 1);
 	dbk_record_free(r);
 	/* One stage record: lead, at the lead time, for this customer. */
-	kids_get(ts->s, &a, DBK_T_STAGE, &k);
+	tu_kids_get(ts->s, &a, DBK_T_STAGE, &k);
 	assert_int_equal(k.n, 1);
 	dbk_id_format(&a, hex);
 	assert_string_equal(dbk_record_str(k.r[0], "customer"), hex);
 	assert_string_equal(dbk_record_str(k.r[0], "stage"), "lead");
 	assert_string_equal(dbk_record_str(k.r[0], "at"), secs(TU_NOW));
-	kids_free(&k);
+	tu_kids_free(&k);
 
 	/* A given lead date: 2024-05-01 is local (UTC) midnight. */
 	b = add_customer(ts->s, "東方機電", "2024-05-01");
-	field_is(ts->s, &b, "lead_at", secs(T_0501));
-	field_is(ts->s, &b, "stage_at", secs(T_0501));
-	kids_get(ts->s, &b, DBK_T_STAGE, &k);
+	tu_field_is(ts->s, &b, "lead_at", secs(T_0501));
+	tu_field_is(ts->s, &b, "stage_at", secs(T_0501));
+	tu_kids_get(ts->s, &b, DBK_T_STAGE, &k);
 	assert_int_equal(k.n, 1);
 	assert_string_equal(dbk_record_str(k.r[0], "at"), secs(T_0501));
-	kids_free(&k);
+	tu_kids_free(&k);
 
 	/* Refused: a lead date 12 hours ahead, a system field, no name. */
 	{
@@ -277,7 +209,7 @@ test_gate_intent(void **state)
 	};
 	struct dbk_id a = add_customer(ts->s, "海天精密", NULL);
 	char hex[DBK_ID_HEX];
-	struct kids k;
+	struct tu_kids k;
 
 	/* lead -> intent needs budget, need and authority answered yes. */
 	TU_FAILS(stage(ts->s, &a, "intent", NULL, &res, &err), DBK_EGATE, &err);
@@ -290,8 +222,8 @@ test_gate_intent(void **state)
 	assert_non_null(strstr(err.msg, "authority=yes (is no)"));
 	assert_null(strstr(err.msg, "budget"));
 	dbk_error_clear(&err);
-	field_is(ts->s, &a, "stage", "lead");
-	field_is(ts->s, &a, "chk_authority", NULL);
+	tu_field_is(ts->s, &a, "stage", "lead");
+	tu_field_is(ts->s, &a, "chk_authority", NULL);
 
 	TU_OK(checks(ts->s, &a, "intent", bna_yes, 3, &res, &err), &err);
 	assert_int_equal(res.from, DBK_STAGE_LEAD);
@@ -299,22 +231,22 @@ test_gate_intent(void **state)
 	assert_int_equal(res.forced, 0);
 	assert_int_equal(res.probability, 25);
 	assert_int_equal(res.override_kept, 0);
-	field_is(ts->s, &a, "stage", "intent");
-	field_is(ts->s, &a, "stage_at", secs(TU_NOW));
-	field_is(ts->s, &a, "chk_budget", "yes");
-	field_is(ts->s, &a, "chk_need", "yes");
-	field_is(ts->s, &a, "chk_authority", "yes");
+	tu_field_is(ts->s, &a, "stage", "intent");
+	tu_field_is(ts->s, &a, "stage_at", secs(TU_NOW));
+	tu_field_is(ts->s, &a, "chk_budget", "yes");
+	tu_field_is(ts->s, &a, "chk_need", "yes");
+	tu_field_is(ts->s, &a, "chk_authority", "yes");
 	/* The stage record: the new one names where from and what was
 	 * answered, in the order given. */
-	field_is(ts->s, &res.id, "stage", "intent");
-	field_is(ts->s, &res.id, "from", "lead");
-	field_is(ts->s, &res.id, "checks", "budget=yes;need=yes;authority=yes");
-	field_is(ts->s, &res.id, "forced", NULL);
+	tu_field_is(ts->s, &res.id, "stage", "intent");
+	tu_field_is(ts->s, &res.id, "from", "lead");
+	tu_field_is(ts->s, &res.id, "checks", "budget=yes;need=yes;authority=yes");
+	tu_field_is(ts->s, &res.id, "forced", NULL);
 	dbk_id_format(&a, hex);
-	field_is(ts->s, &res.id, "customer", hex);
-	kids_get(ts->s, &a, DBK_T_STAGE, &k);
+	tu_field_is(ts->s, &res.id, "customer", hex);
+	tu_kids_get(ts->s, &a, DBK_T_STAGE, &k);
 	assert_int_equal(k.n, 2);
-	kids_free(&k);
+	tu_kids_free(&k);
 }
 
 static void
@@ -331,9 +263,9 @@ test_gate_force(void **state)
 	TU_OK(stage(ts->s, &a, "intent", &o, &res, &err), &err);
 	assert_int_equal(res.forced, 1);
 	assert_int_equal(res.to, DBK_STAGE_INTENT);
-	field_is(ts->s, &res.id, "forced", "1");
-	field_is(ts->s, &res.id, "note", "老客戶介紹");
-	field_is(ts->s, &a, "stage", "intent");
+	tu_field_is(ts->s, &res.id, "forced", "1");
+	tu_field_is(ts->s, &res.id, "note", "老客戶介紹");
+	tu_field_is(ts->s, &a, "stage", "intent");
 	/* force with the gate satisfied is not "forced" */
 	{
 		static const struct dbk_check nc[] = {
@@ -344,7 +276,7 @@ test_gate_force(void **state)
 		o.note = NULL;
 		TU_OK(stage(ts->s, &a, "proposal", &o, &res, &err), &err);
 		assert_int_equal(res.forced, 0);
-		field_is(ts->s, &res.id, "forced", NULL);
+		tu_field_is(ts->s, &res.id, "forced", NULL);
 	}
 }
 
@@ -365,14 +297,14 @@ test_answers_accumulate(void **state)
 
 	/* need_clarity answered on the way to intent counts for proposal. */
 	TU_OK(checks(ts->s, &a, "intent", first, 4, &res, &err), &err);
-	field_is(ts->s, &a, "chk_need_clarity", "high");
+	tu_field_is(ts->s, &a, "chk_need_clarity", "high");
 	TU_OK(checks(ts->s, &a, "proposal", accept, 1, &res, &err), &err);
 	assert_int_equal(res.from, DBK_STAGE_INTENT);
 	assert_int_equal(res.to, DBK_STAGE_PROPOSAL);
 	assert_int_equal(res.probability, 50);
-	field_is(ts->s, &a, "chk_need_clarity", "high");
-	field_is(ts->s, &a, "chk_acceptance", "medium");
-	field_is(ts->s, &a, "chk_budget", "yes");
+	tu_field_is(ts->s, &a, "chk_need_clarity", "high");
+	tu_field_is(ts->s, &a, "chk_acceptance", "medium");
+	tu_field_is(ts->s, &a, "chk_budget", "yes");
 
 	/* Only answers of commands that succeeded are kept: b's refused
 	 * attempt with need_clarity leaves nothing behind. */
@@ -386,8 +318,8 @@ test_answers_accumulate(void **state)
 	    &err);
 	assert_non_null(strstr(err.msg, "need_clarity answered"));
 	dbk_error_clear(&err);
-	field_is(ts->s, &b, "chk_need_clarity", NULL);
-	field_is(ts->s, &b, "stage", "intent");
+	tu_field_is(ts->s, &b, "chk_need_clarity", NULL);
+	tu_field_is(ts->s, &b, "stage", "intent");
 }
 
 static void
@@ -423,7 +355,7 @@ test_jump_to_won(void **state)
 	assert_int_equal(res.to, DBK_STAGE_WON);
 	assert_int_equal(res.probability, 100);
 	{
-		struct dbk_record *r = get(ts->s, &a);
+		struct dbk_record *r = tu_get(ts->s, &a);
 		assert_int_equal(dbk_customer_open(r), 0);
 		assert_int_equal(dbk_customer_probability(r), 100);
 		dbk_record_free(r);
@@ -461,7 +393,7 @@ test_lost_same_back(void **state)
 	TU_OK(stage(ts->s, &a, "lost", NULL, &res, &err), &err);
 	assert_int_equal(res.to, DBK_STAGE_LOST);
 	assert_int_equal(res.probability, 0);
-	r = get(ts->s, &a);
+	r = tu_get(ts->s, &a);
 	assert_int_equal(dbk_customer_open(r), 0);
 	assert_int_equal(dbk_customer_probability(r), 0);
 	dbk_record_free(r);
@@ -518,7 +450,7 @@ test_check_validation(void **state)
 			fail_msg("message '%s' lacks '%s'", err.msg, bad[i].needle);
 	}
 	dbk_error_clear(&err);
-	field_is(ts->s, &a, "stage", "lead");
+	tu_field_is(ts->s, &a, "stage", "lead");
 	/* One answer per check and command: two would let a gate read one
 	 * and the customer keep the other. */
 	TU_FAILS(checks(ts->s, &a, "lost", twice, 2, &res, &err), DBK_EINVAL,
@@ -528,9 +460,9 @@ test_check_validation(void **state)
 	dbk_error_clear(&err);
 	/* Edge values are fine. */
 	TU_OK(checks(ts->s, &a, "lost", ok, 5, &res, &err), &err);
-	field_is(ts->s, &a, "chk_need_match", "100");
-	field_is(ts->s, &a, "chk_satisfaction", "5");
-	field_is(ts->s, &a, "chk_decision_chain", "partial");
+	tu_field_is(ts->s, &a, "chk_need_match", "100");
+	tu_field_is(ts->s, &a, "chk_satisfaction", "5");
+	tu_field_is(ts->s, &a, "chk_decision_chain", "partial");
 }
 
 static void
@@ -561,13 +493,13 @@ test_probability(void **state)
 	TU_OK(stage(ts->s, &a, "intent", &o, &res, &err), &err);
 	assert_int_equal(res.probability, 40);
 	assert_int_equal(res.override_kept, 0);
-	field_is(ts->s, &a, "probability", "40");
-	field_is(ts->s, &res.id, "probability", "40");
+	tu_field_is(ts->s, &a, "probability", "40");
+	tu_field_is(ts->s, &res.id, "probability", "40");
 	/* ... survives the next change, which says so. */
 	TU_OK(checks(ts->s, &a, "proposal", prop, 2, &res, &err), &err);
 	assert_int_equal(res.override_kept, 1);
 	assert_int_equal(res.probability, 40);
-	r = get(ts->s, &a);
+	r = tu_get(ts->s, &a);
 	assert_int_equal(dbk_customer_probability(r), 40);
 	dbk_record_free(r);
 	/* A new override replaces it ("80%" reads as 80). */
@@ -582,14 +514,14 @@ test_probability(void **state)
 	TU_FAILS(stage(ts->s, &a, "won", &o, &res, &err), DBK_EINVAL, &err);
 	assert_non_null(strstr(err.msg, "101"));
 	dbk_error_clear(&err);
-	field_is(ts->s, &a, "probability", "80");
+	tu_field_is(ts->s, &a, "probability", "80");
 
 	/* Without an override the stage's default applies. */
 	TU_OK(checks(ts->s, &b, "intent", bna_yes, 3, &res, &err), &err);
 	TU_OK(checks(ts->s, &b, "proposal", prop, 2, &res, &err), &err);
 	assert_int_equal(res.override_kept, 0);
 	assert_int_equal(res.probability, 50);
-	r = get(ts->s, &b);
+	r = tu_get(ts->s, &b);
 	assert_int_equal(dbk_customer_probability(r), 50);
 	dbk_record_free(r);
 }
@@ -608,21 +540,21 @@ test_log_children(void **state)
 	};
 	struct dbk_id a = add_customer(ts->s, "海天精密", NULL), iid, missing;
 	char ahex[DBK_ID_HEX], ihex[DBK_ID_HEX];
-	struct kids k;
+	struct tu_kids k;
 	int late = -1;
 
 	TU_OK(log_add(ts->s, &a, f, 4, obj, 2, &iid, &late, &err), &err);
 	assert_int_equal(late, 0);
 	dbk_id_format(&a, ahex);
 	dbk_id_format(&iid, ihex);
-	field_is(ts->s, &iid, "customer", ahex);
-	field_is(ts->s, &iid, "channel", "visit");
-	field_is(ts->s, &iid, "at", secs(T_0510_1000));
-	field_is(ts->s, &iid, "late", "0");
+	tu_field_is(ts->s, &iid, "customer", ahex);
+	tu_field_is(ts->s, &iid, "channel", "visit");
+	tu_field_is(ts->s, &iid, "at", secs(T_0510_1000));
+	tu_field_is(ts->s, &iid, "late", "0");
 
 	/* Each objection is its own record under the customer, pointing at
 	 * the interaction, unresolved. */
-	kids_get(ts->s, &a, DBK_T_OBJECTION, &k);
+	tu_kids_get(ts->s, &a, DBK_T_OBJECTION, &k);
 	assert_int_equal(k.n, 2);
 	{
 		int seen[2] = { 0, 0 };
@@ -641,16 +573,16 @@ test_log_children(void **state)
 		assert_int_equal(seen[0], 1);
 		assert_int_equal(seen[1], 1);
 	}
-	kids_free(&k);
+	tu_kids_free(&k);
 	/* The competitor note becomes a competitor record too. */
-	kids_get(ts->s, &a, DBK_T_COMPETITOR, &k);
+	tu_kids_get(ts->s, &a, DBK_T_COMPETITOR, &k);
 	assert_int_equal(k.n, 1);
 	assert_string_equal(dbk_record_str(k.r[0], "name"), "競品A報價低");
 	assert_string_equal(dbk_record_str(k.r[0], "interaction"), ihex);
-	kids_free(&k);
-	kids_get(ts->s, &a, DBK_T_INTERACTION, &k);
+	tu_kids_free(&k);
+	tu_kids_get(ts->s, &a, DBK_T_INTERACTION, &k);
 	assert_int_equal(k.n, 1);
-	kids_free(&k);
+	tu_kids_free(&k);
 
 	/* Refused: an empty objection, a system field, no such customer,
 	 * no summary.  Nothing of them is kept. */
@@ -670,12 +602,12 @@ test_log_children(void **state)
 		    DBK_ENOTFOUND, &err);
 		dbk_error_clear(&err);
 	}
-	kids_get(ts->s, &a, DBK_T_OBJECTION, &k);
+	tu_kids_get(ts->s, &a, DBK_T_OBJECTION, &k);
 	assert_int_equal(k.n, 2);
-	kids_free(&k);
-	kids_get(ts->s, &a, DBK_T_INTERACTION, &k);
+	tu_kids_free(&k);
+	tu_kids_get(ts->s, &a, DBK_T_INTERACTION, &k);
 	assert_int_equal(k.n, 1);
-	kids_free(&k);
+	tu_kids_free(&k);
 }
 
 static void
@@ -691,8 +623,8 @@ test_log_late_and_future(void **state)
 		struct dbk_field f[] = { { "summary", "x" }, { "at", "2024-05-09 11:00" } };
 		TU_OK(log_add(ts->s, &a, f, 2, NULL, 0, &iid, &late, &err), &err);
 		assert_int_equal(late, 1);
-		field_is(ts->s, &iid, "late", "1");
-		field_is(ts->s, &iid, "at", secs(TU_NOW - 25 * 3600));
+		tu_field_is(ts->s, &iid, "late", "1");
+		tu_field_is(ts->s, &iid, "at", secs(TU_NOW - 25 * 3600));
 	}
 	/* 23 h, and exactly 24 h, are not late. */
 	assert_int_equal(log_at(ts->s, &a, "2024-05-09 13:00", NULL, NULL), 0);
@@ -702,7 +634,7 @@ test_log_late_and_future(void **state)
 		struct dbk_field f[] = { { "summary", "x" } };
 		TU_OK(log_add(ts->s, &a, f, 1, NULL, 0, &iid, &late, &err), &err);
 		assert_int_equal(late, 0);
-		field_is(ts->s, &iid, "at", secs(TU_NOW));
+		tu_field_is(ts->s, &iid, "at", secs(TU_NOW));
 	}
 	/* The future is refused, beyond 10 minutes of clock slack. */
 	assert_int_equal(log_at(ts->s, &a, "2024-05-10 12:10", NULL, NULL), 0);
@@ -733,27 +665,27 @@ test_log_follows_newest(void **state)
 	int late;
 
 	TU_OK(log_add(ts->s, &a, f, 5, NULL, 0, &iid, &late, &err), &err);
-	field_is(ts->s, &a, "last_contact", secs(T_0510_1000));
-	field_is(ts->s, &a, "next", "send quote");
-	field_is(ts->s, &a, "next_due", "2024-05-15");
-	field_is(ts->s, &a, "their_next", "review quote");
+	tu_field_is(ts->s, &a, "last_contact", secs(T_0510_1000));
+	tu_field_is(ts->s, &a, "next", "send quote");
+	tu_field_is(ts->s, &a, "next_due", "2024-05-15");
+	tu_field_is(ts->s, &a, "their_next", "review quote");
 
 	/* A back-dated log (two days ago) is kept but changes nothing on the
 	 * customer. */
 	assert_int_equal(log_at(ts->s, &a, "2024-05-08 09:00", "old step",
 	    "2024-05-09"), 1);
-	field_is(ts->s, &a, "last_contact", secs(T_0510_1000));
-	field_is(ts->s, &a, "next", "send quote");
-	field_is(ts->s, &a, "next_due", "2024-05-15");
-	field_is(ts->s, &a, "their_next", "review quote");
+	tu_field_is(ts->s, &a, "last_contact", secs(T_0510_1000));
+	tu_field_is(ts->s, &a, "next", "send quote");
+	tu_field_is(ts->s, &a, "next_due", "2024-05-15");
+	tu_field_is(ts->s, &a, "their_next", "review quote");
 
 	/* A newer log without a next step moves the last contact and
 	 * leaves the pending next action (and their step) in place. */
 	assert_int_equal(log_at(ts->s, &a, "2024-05-10 11:00", NULL, NULL), 0);
-	field_is(ts->s, &a, "last_contact", secs(T_0510_1100));
-	field_is(ts->s, &a, "next", "send quote");
-	field_is(ts->s, &a, "next_due", "2024-05-15");
-	field_is(ts->s, &a, "their_next", "review quote");
+	tu_field_is(ts->s, &a, "last_contact", secs(T_0510_1100));
+	tu_field_is(ts->s, &a, "next", "send quote");
+	tu_field_is(ts->s, &a, "next_due", "2024-05-15");
+	tu_field_is(ts->s, &a, "their_next", "review quote");
 }
 
 /* ---- deals, payments, objections ---- */
@@ -785,18 +717,18 @@ test_deal_payment_restricted(void **state)
 	dbk_id_format(&a, ahex);
 	dbk_id_format(&d, dhex);
 	/* Dates default to today; amounts are stored in fen. */
-	field_is(ts->s, &d, "amount", "120000000");
-	field_is(ts->s, &d, "signed", "2024-05-10");
-	field_is(ts->s, &d, "customer", ahex);
-	field_is(ts->s, &p, "amount", "30000000");
-	field_is(ts->s, &p, "at", "2024-05-10");
-	field_is(ts->s, &p, "deal", dhex);
-	field_is(ts->s, &p, "customer", ahex);
+	tu_field_is(ts->s, &d, "amount", "120000000");
+	tu_field_is(ts->s, &d, "signed", "2024-05-10");
+	tu_field_is(ts->s, &d, "customer", ahex);
+	tu_field_is(ts->s, &p, "amount", "30000000");
+	tu_field_is(ts->s, &p, "at", "2024-05-10");
+	tu_field_is(ts->s, &p, "deal", dhex);
+	tu_field_is(ts->s, &p, "customer", ahex);
 
 	/* Without the restricted key the amount is restricted, not readable,
 	 * while other fields read as usual. */
 	tu_drop_secret(ts->s, &saved);
-	r = get(ts->s, &p);
+	r = tu_get(ts->s, &p);
 	assert_int_equal(dbk_record_get(r, "amount", &v), DBK_ENOKEY);
 	assert_null(v);
 	assert_null(dbk_record_str(r, "amount"));
@@ -816,15 +748,15 @@ test_deal_payment_restricted(void **state)
 	t = tu_begin(ts->s, 1);
 	TU_OK(dbk_payment_add(t, &d, "5万", "2024-05-10", &p2, &err), &err);
 	tu_commit(t);
-	r = get(ts->s, &p2);
+	r = tu_get(ts->s, &p2);
 	assert_int_equal(dbk_record_get(r, "amount", &v), DBK_ENOKEY);
 	dbk_record_free(r);
 	tu_restore_secret(ts->s, &saved);
 
 	/* With the key back, both read: 5万 = 50,000 yuan = 5,000,000 fen. */
-	field_is(ts->s, &p, "amount", "30000000");
-	field_is(ts->s, &p2, "amount", "5000000");
-	field_is(ts->s, &p2, "at", "2024-05-10");
+	tu_field_is(ts->s, &p, "amount", "30000000");
+	tu_field_is(ts->s, &p2, "amount", "5000000");
+	tu_field_is(ts->s, &p2, "at", "2024-05-10");
 }
 
 static void
@@ -836,25 +768,25 @@ test_objection_resolve(void **state)
 	struct dbk_field f[] = { { "summary", "電話" } };
 	struct dbk_id a = add_customer(ts->s, "海天精密", NULL), iid, o1, o2;
 	struct dbk_txn *t;
-	struct kids k;
+	struct tu_kids k;
 	int late;
 
 	TU_OK(log_add(ts->s, &a, f, 1, obj, 2, &iid, &late, &err), &err);
-	kids_get(ts->s, &a, DBK_T_OBJECTION, &k);
+	tu_kids_get(ts->s, &a, DBK_T_OBJECTION, &k);
 	assert_int_equal(k.n, 2);
 	o1 = *dbk_record_id(k.r[0]);
 	o2 = *dbk_record_id(k.r[1]);
-	kids_free(&k);
+	tu_kids_free(&k);
 
 	t = tu_begin(ts->s, 1);
 	TU_OK(dbk_objection_resolve(t, &o1, "分期付款", &err), &err);
 	TU_OK(dbk_objection_resolve(t, &o2, NULL, &err), &err);
 	tu_commit(t);
-	field_is(ts->s, &o1, "resolved", "1");
-	field_is(ts->s, &o1, "resolved_at", secs(TU_NOW));
-	field_is(ts->s, &o1, "response", "分期付款");
-	field_is(ts->s, &o2, "resolved", "1");
-	field_is(ts->s, &o2, "response", NULL);
+	tu_field_is(ts->s, &o1, "resolved", "1");
+	tu_field_is(ts->s, &o1, "resolved_at", secs(TU_NOW));
+	tu_field_is(ts->s, &o1, "response", "分期付款");
+	tu_field_is(ts->s, &o2, "resolved", "1");
+	tu_field_is(ts->s, &o2, "response", NULL);
 
 	/* Twice is an error; so is something that is not an objection. */
 	t = tu_begin(ts->s, 1);
@@ -863,7 +795,7 @@ test_objection_resolve(void **state)
 	TU_FAILS(dbk_objection_resolve(t, &a, NULL, &err), DBK_ENOTFOUND, &err);
 	dbk_error_clear(&err);
 	dbk_txn_abort(t);
-	field_is(ts->s, &o1, "response", "分期付款");
+	tu_field_is(ts->s, &o1, "response", "分期付款");
 }
 
 /* ---- views ---- */
@@ -1008,7 +940,7 @@ test_stalled(void **state)
 
 	/* 14-day rule on the last contact (TU_NOW): stalled strictly after
 	 * 14 days. */
-	r = get(ts->s, &s1);
+	r = tu_get(ts->s, &s1);
 	assert_int_equal(dbk_customer_stalled(r, TU_NOW + 13 * TU_DAY, 14), 0);
 	assert_int_equal(dbk_customer_stalled(r, TU_NOW + 14 * TU_DAY, 14), 0);
 	assert_int_equal(dbk_customer_stalled(r, TU_NOW + 14 * TU_DAY + 1, 14), 1);
@@ -1018,22 +950,22 @@ test_stalled(void **state)
 
 	/* A committed step due today or later exempts: 2024-05-30 is
 	 * TU_NOW + 20 days; the next day it is overdue. */
-	r = get(ts->s, &s2);
+	r = tu_get(ts->s, &s2);
 	assert_int_equal(dbk_customer_stalled(r, TU_NOW + 20 * TU_DAY, 14), 0);
 	assert_int_equal(dbk_customer_stalled(r, TU_NOW + 21 * TU_DAY, 14), 1);
 	dbk_record_free(r);
 
 	/* Won and lost customers are not open, so never stalled. */
-	r = get(ts->s, &s3);
+	r = tu_get(ts->s, &s3);
 	assert_int_equal(dbk_customer_open(r), 0);
 	assert_int_equal(dbk_customer_stalled(r, TU_NOW + 100 * TU_DAY, 14), 0);
 	dbk_record_free(r);
-	r = get(ts->s, &s5);
+	r = tu_get(ts->s, &s5);
 	assert_int_equal(dbk_customer_stalled(r, TU_NOW + 100 * TU_DAY, 14), 0);
 	dbk_record_free(r);
 
 	/* Never contacted: counted from entering the stage. */
-	r = get(ts->s, &s4);
+	r = tu_get(ts->s, &s4);
 	assert_int_equal(dbk_customer_stalled(r, TU_NOW + 14 * TU_DAY, 14), 0);
 	assert_int_equal(dbk_customer_stalled(r, TU_NOW + 15 * TU_DAY, 14), 1);
 	dbk_record_free(r);

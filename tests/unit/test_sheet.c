@@ -187,18 +187,6 @@ report_is(const struct dbk_sheet_report *r, struct counts w)
 		    w.stages, w.late);
 }
 
-static struct dbk_record *
-get(struct dbk_store *s, const struct dbk_id *id)
-{
-	struct dbk_error err = { 0 };
-	struct dbk_record *r = NULL;
-	struct dbk_txn *t = tu_begin(s, 0);
-
-	TU_OK(dbk_record_load(t, id, &r, &err), &err);
-	dbk_txn_abort(t);
-	return r;
-}
-
 /* The customer a person would name by ref (code or whole name). */
 static struct dbk_id
 customer(struct dbk_store *s, const char *ref)
@@ -224,59 +212,9 @@ str_is(const struct dbk_record *r, const char *name, const char *want)
 		fail_msg("%s is '%s', want '%s'", name, v ? v : "(absent)", want);
 }
 
-static void
-field_is(struct dbk_store *s, const struct dbk_id *id, const char *name,
-    const char *want)
-{
-	struct dbk_record *r = get(s, id);
-
-	str_is(r, name, want);
-	dbk_record_free(r);
-}
-
-/* Children of a customer, loaded.  Ids made in one second of a fixed
- * clock are not in creation order: find children by a field. */
-struct kids {
-	struct dbk_id id[32];
-	struct dbk_record *r[32];
-	size_t n;
-};
-
-static int
-kids_cb(struct dbk_record *r, void *vctx)
-{
-	struct kids *k = vctx;
-
-	assert_true(k->n < 32);
-	k->id[k->n++] = *dbk_record_id(r);
-	return 0;
-}
-
-static void
-kids_get(struct dbk_store *s, const struct dbk_id *parent, enum dbk_type type,
-    struct kids *k)
-{
-	struct dbk_error err = { 0 };
-	struct dbk_txn *t = tu_begin(s, 0);
-
-	memset(k, 0, sizeof *k);
-	TU_OK(dbk_record_children(t, parent, type, kids_cb, k, &err), &err);
-	dbk_txn_abort(t);
-	for (size_t i = 0; i < k->n; i++)
-		k->r[i] = get(s, &k->id[i]);
-}
-
-static void
-kids_free(struct kids *k)
-{
-	for (size_t i = 0; i < k->n; i++)
-		dbk_record_free(k->r[i]);
-	memset(k, 0, sizeof *k);
-}
-
 /* The one child whose field `name` is `value`. */
 static const struct dbk_record *
-kid_with(const struct kids *k, const char *name, const char *value)
+kid_with(const struct tu_kids *k, const char *name, const char *value)
 {
 	const struct dbk_record *hit = NULL;
 
@@ -296,12 +234,12 @@ kid_with(const struct kids *k, const char *name, const char *value)
 static size_t
 nkids(struct dbk_store *s, const struct dbk_id *parent, enum dbk_type type)
 {
-	struct kids k;
+	struct tu_kids k;
 	size_t n;
 
-	kids_get(s, parent, type, &k);
+	tu_kids_get(s, parent, type, &k);
 	n = k.n;
-	kids_free(&k);
+	tu_kids_free(&k);
 	return n;
 }
 
@@ -367,11 +305,11 @@ check_examples(struct tu_store *ts)
 	struct dbk_id c1 = customer(ts->s, "20240501");
 	struct dbk_id c2 = customer(ts->s, "20240502");
 	struct dbk_record *r;
-	struct kids k, kc, ks;
+	struct tu_kids k, kc, ks;
 	const struct dbk_record *st;
 	char hex[DBK_ID_HEX];
 
-	r = get(ts->s, &c1);
+	r = tu_get(ts->s, &c1);
 	str_is(r, "code", "20240501");
 	str_is(r, "name", "科技有限公司");
 	str_is(r, "industry", "制造業");
@@ -382,15 +320,15 @@ check_examples(struct tu_store *ts)
 	str_is(r, "next", "5月17日提交客戶案例與技術白皮書");
 	dbk_record_free(r);
 
-	kids_get(ts->s, &c1, DBK_T_CONTACT, &kc);
+	tu_kids_get(ts->s, &c1, DBK_T_CONTACT, &kc);
 	assert_int_equal(kc.n, 1);
 	str_is(kc.r[0], "name", "*經理");
 	str_is(kc.r[0], "title", "采購總監");
 	str_is(kc.r[0], "phone", "138");
 	dbk_id_format(&kc.id[0], hex);
-	kids_free(&kc);
+	tu_kids_free(&kc);
 
-	kids_get(ts->s, &c1, DBK_T_INTERACTION, &k);
+	tu_kids_get(ts->s, &c1, DBK_T_INTERACTION, &k);
 	assert_int_equal(k.n, 1);
 	str_is(k.r[0], "at", secs(TU_MAY10));
 	str_is(k.r[0], "channel", "visit");
@@ -401,11 +339,11 @@ check_examples(struct tu_store *ts)
 	str_is(k.r[0], "next", "5月17日提交客戶案例與技術白皮書");
 	str_is(k.r[0], "due", "2024-05-17");
 	str_is(k.r[0], "contact", hex);
-	kids_free(&k);
+	tu_kids_free(&k);
 
 	/* lead (on entry) and intent (from the row, forced, dated as the
 	 * row, noting where it came from). */
-	kids_get(ts->s, &c1, DBK_T_STAGE, &ks);
+	tu_kids_get(ts->s, &c1, DBK_T_STAGE, &ks);
 	assert_int_equal(ks.n, 2);
 	st = kid_with(&ks, "stage", "intent");
 	str_is(st, "from", "lead");
@@ -413,25 +351,25 @@ check_examples(struct tu_store *ts)
 	str_is(st, "forced", "1");
 	assert_non_null(dbk_record_str(st, "note"));
 	assert_non_null(strstr(dbk_record_str(st, "note"), "row 2"));
-	kids_free(&ks);
+	tu_kids_free(&ks);
 
-	r = get(ts->s, &c2);
+	r = tu_get(ts->s, &c2);
 	str_is(r, "name", "YY集團");
 	str_is(r, "industry", "互聯網");
 	str_is(r, "stage", "proposal");
 	str_is(r, "lead_at", secs(T_0512));
 	dbk_record_free(r);
-	kids_get(ts->s, &c2, DBK_T_INTERACTION, &k);
+	tu_kids_get(ts->s, &c2, DBK_T_INTERACTION, &k);
 	assert_int_equal(k.n, 1);
 	str_is(k.r[0], "at", secs(T_0512));
 	str_is(k.r[0], "channel", "online");
 	str_is(k.r[0], "due", "2024-05-19");
-	kids_free(&k);
-	kids_get(ts->s, &c2, DBK_T_CONTACT, &kc);
+	tu_kids_free(&k);
+	tu_kids_get(ts->s, &c2, DBK_T_CONTACT, &kc);
 	assert_int_equal(kc.n, 1);
 	str_is(kc.r[0], "name", "*總監");
 	str_is(kc.r[0], "phone", "1395678");
-	kids_free(&kc);
+	tu_kids_free(&kc);
 }
 
 static void
@@ -542,7 +480,7 @@ test_headers_simplified_and_english(void **state)
 	struct tu_store *ts = *state;
 	struct dbk_sheet_report rep;
 	struct dbk_record *r;
-	struct kids k;
+	struct tu_kids k;
 	struct dbk_id id;
 	char path[128];
 
@@ -555,21 +493,21 @@ test_headers_simplified_and_english(void **state)
 	report_is(&rep, (struct counts){ .rows = 1, .cadd = 1, .kadd = 1,
 	    .iadd = 1, .stages = 1, .late = 1 });
 	id = customer(ts->s, "S1");
-	r = get(ts->s, &id);
+	r = tu_get(ts->s, &id);
 	str_is(r, "name", "简体公司");
 	str_is(r, "industry", "物流");
 	str_is(r, "pain", "成本高");
 	str_is(r, "owner", "小王");
 	str_is(r, "stage", "intent");
 	dbk_record_free(r);
-	kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
+	tu_kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
 	assert_int_equal(k.n, 1);
 	str_is(k.r[0], "at", secs(T_0508));
 	str_is(k.r[0], "channel", "phone");
 	str_is(k.r[0], "with", "小王");
 	str_is(k.r[0], "feedback", "有兴趣");
 	str_is(k.r[0], "due", NULL);
-	kids_free(&k);
+	tu_kids_free(&k);
 
 	put_file(ts, "english.csv",
 	    "Customer No.,CUSTOMER NAME,Industry,Contact,Title,Phone,Pain Points,"
@@ -582,25 +520,25 @@ test_headers_simplified_and_english(void **state)
 	report_is(&rep, (struct counts){ .rows = 1, .cadd = 1, .kadd = 1,
 	    .iadd = 1, .stages = 1 });
 	id = customer(ts->s, "E1");
-	r = get(ts->s, &id);
+	r = tu_get(ts->s, &id);
 	str_is(r, "name", "English Ltd");
 	str_is(r, "industry", "Retail");
 	str_is(r, "stage", "proposal");
 	str_is(r, "owner", "Bob");
 	dbk_record_free(r);
-	kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
+	tu_kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
 	assert_int_equal(k.n, 1);
 	str_is(k.r[0], "at", secs(T_0509 + 14 * 3600 + 30 * 60));
 	str_is(k.r[0], "channel", "email");
 	str_is(k.r[0], "summary", "Sent the deck");
 	str_is(k.r[0], "due", "2024-05-20");
-	kids_free(&k);
-	kids_get(ts->s, &id, DBK_T_CONTACT, &k);
+	tu_kids_free(&k);
+	tu_kids_get(ts->s, &id, DBK_T_CONTACT, &k);
 	assert_int_equal(k.n, 1);
 	str_is(k.r[0], "name", "Ann Lee");
 	str_is(k.r[0], "title", "CTO");
 	str_is(k.r[0], "phone", "555-0100");
-	kids_free(&k);
+	tu_kids_free(&k);
 
 	/* Other English spellings, and the fewest columns: a name only. */
 	put_file(ts, "short.csv", "name,date,summary,next\n"
@@ -609,8 +547,8 @@ test_headers_simplified_and_english(void **state)
 	report_is(&rep, (struct counts){ .rows = 1, .cadd = 1, .iadd = 1,
 	    .late = 1 });
 	id = customer(ts->s, "Short Co");
-	field_is(ts->s, &id, "code", NULL);
-	field_is(ts->s, &id, "next", "none yet");
+	tu_field_is(ts->s, &id, "code", NULL);
+	tu_field_is(ts->s, &id, "next", "none yet");
 }
 
 static void
@@ -632,8 +570,8 @@ test_header_variants(void **state)
 	report_is(&rep, (struct counts){ .rows = 1, .cadd = 1, .iadd = 1,
 	    .stages = 1, .late = 1 });
 	id = customer(ts->s, "V1");
-	field_is(ts->s, &id, "name", "Variant Co");
-	field_is(ts->s, &id, "stage", "negotiation");
+	tu_field_is(ts->s, &id, "name", "Variant Co");
+	tu_field_is(ts->s, &id, "stage", "negotiation");
 	assert_int_equal(nkids(ts->s, &id, DBK_T_INTERACTION), 1);
 }
 
@@ -726,7 +664,7 @@ test_group_by_number(void **state)
 	struct tu_store *ts = *state;
 	struct dbk_sheet_report rep;
 	struct dbk_record *r;
-	struct kids k;
+	struct tu_kids k;
 	struct dbk_id id;
 	char path[128], hex[DBK_ID_HEX];
 
@@ -742,25 +680,25 @@ test_group_by_number(void **state)
 	    .iadd = 4, .late = 4 });
 	assert_int_equal(count_type(ts->s, DBK_T_CUSTOMER), 2);
 	id = customer(ts->s, "C1");
-	r = get(ts->s, &id);
+	r = tu_get(ts->s, &id);
 	str_is(r, "name", "New Name");	/* the last row that gives it */
 	str_is(r, "industry", "物流");
 	/* In the pipeline since its earliest row. */
 	str_is(r, "lead_at", secs(T_0503));
 	str_is(r, "last_contact", secs(T_0509));
 	dbk_record_free(r);
-	kids_get(ts->s, &id, DBK_T_CONTACT, &k);
+	tu_kids_get(ts->s, &id, DBK_T_CONTACT, &k);
 	assert_int_equal(k.n, 2);
 	str_is(kid_with(&k, "name", "王經理"), "title", "總監");
 	str_is(kid_with(&k, "name", "李工"), "title", NULL);
 	dbk_id_format(dbk_record_id(kid_with(&k, "name", "李工")), hex);
-	kids_free(&k);
-	kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
+	tu_kids_free(&k);
+	tu_kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
 	assert_int_equal(k.n, 3);
 	str_is(kid_with(&k, "summary", "first"), "at", secs(T_0503));
 	str_is(kid_with(&k, "summary", "second"), "channel", "visit");
 	str_is(kid_with(&k, "summary", "third"), "contact", hex);
-	kids_free(&k);
+	tu_kids_free(&k);
 	id = customer(ts->s, "C2");
 	assert_int_equal(nkids(ts->s, &id, DBK_T_INTERACTION), 1);
 	assert_int_equal(nkids(ts->s, &id, DBK_T_CONTACT), 0);
@@ -772,12 +710,12 @@ test_group_by_number(void **state)
 	report_is(&rep, (struct counts){ .rows = 1, .cupd = 1, .kupd = 1,
 	    .iadd = 1, .late = 1 });
 	id = customer(ts->s, "C1");
-	field_is(ts->s, &id, "industry", "快遞");
-	field_is(ts->s, &id, "name", "New Name");
-	kids_get(ts->s, &id, DBK_T_CONTACT, &k);
+	tu_field_is(ts->s, &id, "industry", "快遞");
+	tu_field_is(ts->s, &id, "name", "New Name");
+	tu_kids_get(ts->s, &id, DBK_T_CONTACT, &k);
 	assert_int_equal(k.n, 2);
 	str_is(kid_with(&k, "name", "王經理"), "title", "副總");
-	kids_free(&k);
+	tu_kids_free(&k);
 	assert_int_equal(nkids(ts->s, &id, DBK_T_INTERACTION), 4);
 }
 
@@ -797,8 +735,8 @@ test_group_by_name(void **state)
 	report_is(&rep, (struct counts){ .rows = 3, .cadd = 2, .iadd = 3,
 	    .late = 3 });
 	id = customer(ts->s, "無號公司");
-	field_is(ts->s, &id, "code", NULL);
-	field_is(ts->s, &id, "industry", "制造業");
+	tu_field_is(ts->s, &id, "code", NULL);
+	tu_field_is(ts->s, &id, "industry", "制造業");
 	assert_int_equal(nkids(ts->s, &id, DBK_T_INTERACTION), 2);
 	id = customer(ts->s, "Another Co");
 	assert_int_equal(nkids(ts->s, &id, DBK_T_INTERACTION), 1);
@@ -822,7 +760,7 @@ test_next_due(void **state)
 {
 	struct tu_store *ts = *state;
 	struct dbk_sheet_report rep;
-	struct kids k;
+	struct tu_kids k;
 	struct dbk_id id;
 	char path[128];
 
@@ -838,7 +776,7 @@ test_next_due(void **state)
 	import_ok(ts, path, &rep);
 	assert_int_equal(rep.interactions_added, 8);
 	id = customer(ts->s, "D1");
-	kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
+	tu_kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
 	assert_int_equal(k.n, 8);
 	str_is(kid_with(&k, "summary", "a"), "at", secs(T_0503_0900));
 	str_is(kid_with(&k, "summary", "a"), "due", "2024-05-17");
@@ -853,7 +791,7 @@ test_next_due(void **state)
 	str_is(kid_with(&k, "summary", "f"), "due", NULL);
 	str_is(kid_with(&k, "summary", "g"), "due", NULL);
 	str_is(kid_with(&k, "summary", "h"), "due", "2024-12-31");
-	kids_free(&k);
+	tu_kids_free(&k);
 }
 
 static void
@@ -881,15 +819,15 @@ test_stage_alone(void **state)
 	report_is(&rep, (struct counts){ .rows = 9, .cadd = 4, .iadd = 6,
 	    .stages = 3, .late = 6 });
 	id = customer(ts->s, "G1");
-	field_is(ts->s, &id, "stage", "lead");
+	tu_field_is(ts->s, &id, "stage", "lead");
 	assert_int_equal(nkids(ts->s, &id, DBK_T_STAGE), 1);
 	id = customer(ts->s, "G2");
-	field_is(ts->s, &id, "stage", "negotiation");
+	tu_field_is(ts->s, &id, "stage", "negotiation");
 	id = customer(ts->s, "G3");
-	field_is(ts->s, &id, "stage", "lead");
+	tu_field_is(ts->s, &id, "stage", "lead");
 	assert_int_equal(nkids(ts->s, &id, DBK_T_STAGE), 1);
 	id = customer(ts->s, "G4");
-	field_is(ts->s, &id, "stage", "lead");
+	tu_field_is(ts->s, &id, "stage", "lead");
 	assert_int_equal(nkids(ts->s, &id, DBK_T_STAGE), 3);
 
 	/* Again: every interaction a duplicate, every stage in force. */
@@ -940,7 +878,7 @@ test_apostrophe(void **state)
 {
 	struct tu_store *ts = *state;
 	struct dbk_sheet_report rep;
-	struct kids k;
+	struct tu_kids k;
 	struct dbk_id id;
 	char path[128];
 
@@ -952,15 +890,15 @@ test_apostrophe(void **state)
 	report_is(&rep, (struct counts){ .rows = 3, .cadd = 1, .iadd = 3,
 	    .late = 3 });
 	id = customer(ts->s, "=A1");
-	field_is(ts->s, &id, "code", "=A1");
-	field_is(ts->s, &id, "name", "-Minus Co");
-	field_is(ts->s, &id, "industry", "@ind");
-	kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
+	tu_field_is(ts->s, &id, "code", "=A1");
+	tu_field_is(ts->s, &id, "name", "-Minus Co");
+	tu_field_is(ts->s, &id, "industry", "@ind");
+	tu_kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
 	assert_int_equal(k.n, 3);
 	str_is(kid_with(&k, "summary", "=SUM(A1)"), "next", "+1 day");
 	(void)kid_with(&k, "summary", "'plain");	/* kept: not a formula */
 	(void)kid_with(&k, "summary", "''");
-	kids_free(&k);
+	tu_kids_free(&k);
 }
 
 /* ---- custom field columns ---- */
@@ -972,7 +910,7 @@ test_custom_columns(void **state)
 	struct dbk_error err = { 0 };
 	struct dbk_custom_spec sp;
 	struct dbk_sheet_report rep;
-	struct kids k;
+	struct tu_kids k;
 	struct dbk_id id;
 	struct dbk_txn *t;
 	char path[128];
@@ -1005,15 +943,15 @@ test_custom_columns(void **state)
 	report_is(&rep, (struct counts){ .rows = 2, .cadd = 1, .kadd = 1,
 	    .iadd = 2, .late = 2 });
 	id = customer(ts->s, "K1");
-	field_is(ts->s, &id, "x.service_need", "premium");
-	kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
+	tu_field_is(ts->s, &id, "x.service_need", "premium");
+	tu_kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
 	str_is(kid_with(&k, "summary", "a"), "x.minutes", "1200");
 	str_is(kid_with(&k, "summary", "b"), "x.minutes", "45");
-	kids_free(&k);
-	kids_get(ts->s, &id, DBK_T_CONTACT, &k);
+	tu_kids_free(&k);
+	tu_kids_get(ts->s, &id, DBK_T_CONTACT, &k);
 	assert_int_equal(k.n, 1);
 	str_is(k.r[0], "x!wechat", "zs_01");
-	kids_free(&k);
+	tu_kids_free(&k);
 
 	/* A bad value names row, column and value. */
 	put_file(ts, "badcustom.csv", "客戶編號,客戶名稱,溝通時間,溝通內容摘要,"
@@ -1033,7 +971,7 @@ test_custom_columns(void **state)
 	put_file(ts, "retired2.csv", "客戶名稱,service_need\nR,basic\n", path);
 	import_fails(ts, path, DBK_EINVAL, "retired", "service_need", NULL);
 	/* The kept value is still there. */
-	field_is(ts->s, &id, "x.service_need", "premium");
+	tu_field_is(ts->s, &id, "x.service_need", "premium");
 	/* The same custom column twice. */
 	put_file(ts, "twice.csv", "客戶名稱,minutes,Visit minutes\nR,1,2\n", path);
 	import_fails(ts, path, DBK_EINVAL, "twice", "Visit minutes", NULL);
@@ -1113,7 +1051,7 @@ test_bug_name_equal_to_a_code(void **state)
 	put_file(ts, "acme.csv", "客戶編號,客戶名稱,溝通時間,溝通內容摘要\n"
 	    ",ACME,2024-05-10 09:00,hello\n", path);
 	import_ok(ts, path, &rep);
-	field_is(ts->s, &acme, "name", "Acme Corporation");
+	tu_field_is(ts->s, &acme, "name", "Acme Corporation");
 	assert_int_equal(nkids(ts->s, &acme, DBK_T_INTERACTION), 0);
 	report_is(&rep, (struct counts){ .rows = 1, .cadd = 1, .iadd = 1 });
 	assert_int_equal(count_type(ts->s, DBK_T_CUSTOMER), 2);
@@ -1146,11 +1084,11 @@ test_bug_custom_label_with_brackets(void **state)
 	    "B1,Bracket Co,120\n", path);
 	import_ok(ts, path, &rep);
 	id = customer(ts->s, "B1");
-	field_is(ts->s, &id, "x.budget_wan", "120");
+	tu_field_is(ts->s, &id, "x.budget_wan", "120");
 	put_file(ts, "label2.csv", "客戶編號,客戶名稱,Budget (10k CNY)\n"
 	    "B1,Bracket Co,150\n", path);
 	import_ok(ts, path, &rep);
-	field_is(ts->s, &id, "x.budget_wan", "150");
+	tu_field_is(ts->s, &id, "x.budget_wan", "150");
 }
 
 static void
@@ -1158,7 +1096,7 @@ test_bug_next_due_year_month_day(void **state)
 {
 	struct tu_store *ts = *state;
 	struct dbk_sheet_report rep;
-	struct kids k;
+	struct tu_kids k;
 	struct dbk_id id;
 	char path[128];
 
@@ -1170,10 +1108,10 @@ test_bug_next_due_year_month_day(void **state)
 	    "Y1,Ymd Co,,,,2024-05-03,電話,a,,2024年5月17日提交報價\n", path);
 	import_ok(ts, path, &rep);
 	id = customer(ts->s, "Y1");
-	kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
+	tu_kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
 	assert_int_equal(k.n, 1);
 	str_is(k.r[0], "due", "2024-05-17");
-	kids_free(&k);
+	tu_kids_free(&k);
 }
 
 static void

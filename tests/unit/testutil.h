@@ -306,4 +306,74 @@ tu_restore_secret(struct dbk_store *s, struct dbki_rkey *saved)
 	sodium_memzero(saved, sizeof *saved);
 }
 
+
+/* A record loaded in a read transaction of its own (free it). */
+static inline struct dbk_record *
+tu_get(struct dbk_store *s, const struct dbk_id *id)
+{
+	struct dbk_error err = { 0 };
+	struct dbk_record *r = NULL;
+	struct dbk_txn *t = tu_begin(s, 0);
+
+	TU_OK(dbk_record_load(t, id, &r, &err), &err);
+	dbk_txn_abort(t);
+	return r;
+}
+
+/* A field of a freshly loaded record, compared as a string; want NULL:
+ * absent. */
+static inline void
+tu_field_is(struct dbk_store *s, const struct dbk_id *id, const char *name,
+    const char *want)
+{
+	struct dbk_record *r = tu_get(s, id);
+	const char *v = dbk_record_str(r, name);
+
+	if (want == NULL && v != NULL)
+		fail_msg("%s is '%s', want absent", name, v);
+	if (want != NULL && (v == NULL || strcmp(v, want) != 0))
+		fail_msg("%s is '%s', want '%s'", name, v ? v : "(absent)", want);
+	dbk_record_free(r);
+}
+
+/* A parent's children of one type, loaded.  The walker frees each record
+ * after the callback, so the callback keeps ids and copies are loaded. */
+struct tu_kids {
+	struct dbk_id id[32];
+	struct dbk_record *r[32];
+	size_t n;
+};
+
+static inline int
+tu_kids_cb(struct dbk_record *r, void *vctx)
+{
+	struct tu_kids *k = vctx;
+
+	assert_true(k->n < 32);
+	k->id[k->n++] = *dbk_record_id(r);
+	return 0;
+}
+
+static inline void
+tu_kids_get(struct dbk_store *s, const struct dbk_id *parent,
+    enum dbk_type type, struct tu_kids *k)
+{
+	struct dbk_error err = { 0 };
+	struct dbk_txn *t = tu_begin(s, 0);
+
+	memset(k, 0, sizeof *k);
+	TU_OK(dbk_record_children(t, parent, type, tu_kids_cb, k, &err), &err);
+	dbk_txn_abort(t);
+	for (size_t i = 0; i < k->n; i++)
+		k->r[i] = tu_get(s, &k->id[i]);
+}
+
+static inline void
+tu_kids_free(struct tu_kids *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		dbk_record_free(k->r[i]);
+	memset(k, 0, sizeof *k);
+}
+
 #endif /* DBK_TESTUTIL_H */
