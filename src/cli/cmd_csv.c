@@ -289,7 +289,6 @@ static int
 customer_rows(struct tr_ctx *x, struct dbk_txn *t, struct dbk_record *cu,
     struct dbk_error *err)
 {
-	struct cli *c = x->c;
 	const struct dbk_id *cid = dbk_record_id(cu);
 	int rc;
 
@@ -372,7 +371,6 @@ customer_rows(struct tr_ctx *x, struct dbk_txn *t, struct dbk_record *cu,
 			free(own[j]);
 		x->rows++;
 	}
-	(void)c;
 	return 0;
 }
 

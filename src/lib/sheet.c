@@ -251,7 +251,6 @@ struct imp {
 	struct table cust, contact, seen, names, written, stages;
 	struct dbk_sheet_report *rep;
 	int names_loaded;
-	char keybuf[64];
 };
 
 static void
@@ -782,12 +781,12 @@ contact_cb(struct dbk_record *r, void *ctx)
 	return 0;
 }
 
-static int
+/* Append name = v to an input array when v says something. */
+static void
 add_fields(struct dbk_field *f, size_t *n, const char *name, const char *v)
 {
 	if (v != NULL && !blank(v))
 		f[(*n)++] = (struct dbk_field){ name, v };
-	return 0;
 }
 
 /* Remember a customer under its name (rows without a number find it). */
