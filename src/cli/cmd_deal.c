@@ -13,6 +13,8 @@ struct deal_ctx {
 	const char *ref, *amount, *date;
 	struct dbk_field *sets;
 	size_t nsets;
+	struct cli_cfield *cc;	/* deal list: a column per custom field */
+	size_t ncc;
 	struct dbk_id id;
 	struct tbl *tb;
 	enum dbk_type type;
@@ -117,9 +119,18 @@ row_cb(struct dbk_record *r, void *vctx)
 	const char *cust = dbk_record_str(r, "customer");
 	char sid[DBK_ID_HEX], *amount = cli_value(d->c, r, "amount");
 	char *date = cli_value(d->c, r, d->type == DBK_T_DEAL ? "signed" : "at");
-	char dsid[DBK_ID_HEX] = "";
+	char dsid[DBK_ID_HEX] = "", **cv = calloc(d->ncc + 1, sizeof *cv);
 	int w = cli_machine(d->c) ? 32 : 8;
-	const char *row[4];
+	const char **row = calloc(4 + d->ncc, sizeof *row);
+
+	if (cv == NULL || row == NULL) {
+		free(cv);
+		free(row);
+		free(amount);
+		free(date);
+		d->oom = 1;
+		return 0;
+	}
 
 	cli_id(d->c, dbk_record_id(r), sid);
 	if (d->type == DBK_T_PAYMENT) {
@@ -133,8 +144,14 @@ row_cb(struct dbk_record *r, void *vctx)
 	row[1] = dsid;
 	row[2] = date;
 	row[3] = amount;
+	for (size_t i = 0; i < d->ncc; i++)
+		row[4 + i] = cv[i] = cli_value(d->c, r, d->cc[i].stored);
 	if (tbl_add_row(d->tb, row) != 0)
 		d->oom = 1;
+	for (size_t i = 0; i < d->ncc; i++)
+		free(cv[i]);
+	free(cv);
+	free(row);
 	free(amount);
 	free(date);
 	return 0;
@@ -147,11 +164,13 @@ list_txn(struct dbk_txn *t, void *vctx, struct dbk_error *err)
 	struct dbk_id cid;
 	int rc;
 
+	d->c->txn = t;
 	if (d->ref == NULL)
-		return dbk_record_foreach(t, d->type, row_cb, d, err);
-	if ((rc = dbk_resolve(t, DBK_T_CUSTOMER, d->ref, &cid, err)) != 0)
-		return rc;
-	return dbk_record_children(t, &cid, d->type, row_cb, d, err);
+		rc = dbk_record_foreach(t, d->type, row_cb, d, err);
+	else if ((rc = dbk_resolve(t, DBK_T_CUSTOMER, d->ref, &cid, err)) == 0)
+		rc = dbk_record_children(t, &cid, d->type, row_cb, d, err);
+	d->c->txn = NULL;
+	return rc;
 }
 
 static int
@@ -168,19 +187,44 @@ exec_list(struct cli *c, enum dbk_type type, int npos, char **pos,
 	size_t limit;
 	int rc;
 
+	const char **k, **h;
+
 	d.c = c;
 	d.type = type;
 	d.ref = npos > 0 ? pos[0] : NULL;
-	d.tb = tbl_new(4, type == DBK_T_DEAL ? dkeys : pkeys,
-	    type == DBK_T_DEAL ? (c->zh ? dzh : den) : (c->zh ? pzh : pen));
-	if (d.tb == NULL)
+	/* Deals have custom fields (a column each); payments none. */
+	if (type == DBK_T_DEAL &&
+	    (rc = cli_custom_columns(c, DBK_T_DEAL, &d.cc, &d.ncc)) != 0)
+		return rc;
+	k = calloc(4 + d.ncc, sizeof *k);
+	h = calloc(4 + d.ncc, sizeof *h);
+	if (k != NULL && h != NULL) {
+		for (size_t i = 0; i < 4; i++) {
+			k[i] = type == DBK_T_DEAL ? dkeys[i] : pkeys[i];
+			h[i] = type == DBK_T_DEAL ? (c->zh ? dzh[i] : den[i]) :
+			    (c->zh ? pzh[i] : pen[i]);
+		}
+		for (size_t i = 0; i < d.ncc; i++) {
+			k[4 + i] = d.cc[i].key;
+			h[4 + i] = d.cc[i].head;
+		}
+		d.tb = tbl_new(4 + d.ncc, k, h);
+	}
+	free(k);
+	free(h);
+	if (d.tb == NULL) {
+		cli_custom_columns_free(d.cc, d.ncc);
 		return cli_error(1, "out of memory");
+	}
 	if ((rc = cli_page(c, e, ov, &limit)) != 0) {
 		tbl_free(d.tb);
+		cli_custom_columns_free(d.cc, d.ncc);
 		return rc;
 	}
 	tbl_keep_last(d.tb, limit);
-	return cli_read_table(c, d.tb, list_txn, &d, &d.oom);
+	rc = cli_read_table(c, d.tb, list_txn, &d, &d.oom);
+	cli_custom_columns_free(d.cc, d.ncc);
+	return rc;
 }
 
 static int

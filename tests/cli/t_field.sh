@@ -145,6 +145,11 @@ must L field add contact channel_fee --kind number
 refuse 5 L field retire channel_fee
 err_has "give the type"
 must L field retire contact channel_fee
+must L deal add 20240501 60万 --signed 2024-06-20 --set channel_fee=1,500
+must L --format json deal list 20240501
+has '"channel_fee":"1500"'
+refuse 5 L deal add 20240501 10万 --set channel_fee=lots
+err_has "invalid number 'lots' for channel_fee"
 
 # ---- the definitions and values travel ----
 must L export --to 李娜,张强 -o "$T/l1.bundle"
