@@ -523,6 +523,26 @@ cli_custom_columns_free(struct cli_cfield *v, size_t n)
 	free(v);
 }
 
+struct tbl *
+cli_custom_table(size_t nfixed, const char *const keys[],
+    const char *const heads[], const struct cli_cfield *cc, size_t ncc)
+{
+	const char **k = calloc(nfixed + ncc, sizeof *k);
+	const char **h = calloc(nfixed + ncc, sizeof *h);
+	struct tbl *tb = NULL;
+
+	if (k != NULL && h != NULL) {
+		for (size_t i = 0; i < nfixed + ncc; i++) {
+			k[i] = i < nfixed ? keys[i] : cc[i - nfixed].key;
+			h[i] = i < nfixed ? heads[i] : cc[i - nfixed].head;
+		}
+		tb = tbl_new(nfixed + ncc, k, h);
+	}
+	free(k);
+	free(h);
+	return tb;
+}
+
 int
 cli_custom_columns(struct cli *c, enum dbk_type t, struct cli_cfield **out,
     size_t *n)

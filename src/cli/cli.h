@@ -118,6 +118,10 @@ struct cli_cfield {
 int cli_custom_columns(struct cli *c, enum dbk_type t,
     struct cli_cfield **out, size_t *n);
 void cli_custom_columns_free(struct cli_cfield *v, size_t n);
+/* A table of nfixed columns (keys, headings) followed by a column per
+ * custom field of cc; NULL when out of memory. */
+struct tbl *cli_custom_table(size_t nfixed, const char *const keys[],
+    const char *const heads[], const struct cli_cfield *cc, size_t ncc);
 /* An indicator's name for people ("new customers", "新增客戶"); the key
  * itself when unknown. */
 const char *cli_metric_label(struct cli *c, const char *key);

@@ -387,24 +387,7 @@ exec_customer_list(struct cli *c, const struct cmd_entry *e, int npos,
 	}
 	if ((rc = cli_custom_columns(c, DBK_T_CUSTOMER, &l.cc, &l.ncc)) != 0)
 		return rc;
-	{
-		/* The fixed columns, then a column per custom field. */
-		const char **k = calloc(10 + l.ncc, sizeof *k);
-		const char **h = calloc(10 + l.ncc, sizeof *h);
-		if (k != NULL && h != NULL) {
-			for (size_t i = 0; i < 10; i++) {
-				k[i] = keys[i];
-				h[i] = c->zh ? zh[i] : en[i];
-			}
-			for (size_t i = 0; i < l.ncc; i++) {
-				k[10 + i] = l.cc[i].key;
-				h[10 + i] = l.cc[i].head;
-			}
-			l.tb = tbl_new(10 + l.ncc, k, h);
-		}
-		free(k);
-		free(h);
-	}
+	l.tb = cli_custom_table(10, keys, c->zh ? zh : en, l.cc, l.ncc);
 	if (l.tb == NULL) {
 		cli_custom_columns_free(l.cc, l.ncc);
 		return cli_error(1, "out of memory");
@@ -625,7 +608,6 @@ exec_contact_list(struct cli *c, const struct cmd_entry *e, int npos,
 	const char *en[] = { "id", "name", "title", "role", "phone", "e-mail" };
 	const char *zh[] = { "編號", "聯系人", "職位", "角色", "聯系方式", "郵箱" };
 	struct contact_ctx l = { 0 };
-	const char **k, **h;
 	int rc;
 
 	(void)e; (void)npos; (void)ov;
@@ -633,17 +615,7 @@ exec_contact_list(struct cli *c, const struct cmd_entry *e, int npos,
 	l.c = c;
 	if ((rc = cli_custom_columns(c, DBK_T_CONTACT, &l.cc, &l.ncc)) != 0)
 		return rc;
-	k = calloc(6 + l.ncc, sizeof *k);
-	h = calloc(6 + l.ncc, sizeof *h);
-	if (k != NULL && h != NULL) {
-		for (size_t i = 0; i < 6 + l.ncc; i++) {
-			k[i] = i < 6 ? keys[i] : l.cc[i - 6].key;
-			h[i] = i < 6 ? (c->zh ? zh[i] : en[i]) : l.cc[i - 6].head;
-		}
-		l.tb = tbl_new(6 + l.ncc, k, h);
-	}
-	free(k);
-	free(h);
+	l.tb = cli_custom_table(6, keys, c->zh ? zh : en, l.cc, l.ncc);
 	if (l.tb == NULL) {
 		cli_custom_columns_free(l.cc, l.ncc);
 		return cli_error(1, "out of memory");

@@ -187,8 +187,6 @@ exec_list(struct cli *c, enum dbk_type type, int npos, char **pos,
 	size_t limit;
 	int rc;
 
-	const char **k, **h;
-
 	d.c = c;
 	d.type = type;
 	d.ref = npos > 0 ? pos[0] : NULL;
@@ -196,22 +194,9 @@ exec_list(struct cli *c, enum dbk_type type, int npos, char **pos,
 	if (type == DBK_T_DEAL &&
 	    (rc = cli_custom_columns(c, DBK_T_DEAL, &d.cc, &d.ncc)) != 0)
 		return rc;
-	k = calloc(4 + d.ncc, sizeof *k);
-	h = calloc(4 + d.ncc, sizeof *h);
-	if (k != NULL && h != NULL) {
-		for (size_t i = 0; i < 4; i++) {
-			k[i] = type == DBK_T_DEAL ? dkeys[i] : pkeys[i];
-			h[i] = type == DBK_T_DEAL ? (c->zh ? dzh[i] : den[i]) :
-			    (c->zh ? pzh[i] : pen[i]);
-		}
-		for (size_t i = 0; i < d.ncc; i++) {
-			k[4 + i] = d.cc[i].key;
-			h[4 + i] = d.cc[i].head;
-		}
-		d.tb = tbl_new(4 + d.ncc, k, h);
-	}
-	free(k);
-	free(h);
+	d.tb = cli_custom_table(4, type == DBK_T_DEAL ? dkeys : pkeys,
+	    type == DBK_T_DEAL ? (c->zh ? dzh : den) : (c->zh ? pzh : pen),
+	    d.cc, d.ncc);
 	if (d.tb == NULL) {
 		cli_custom_columns_free(d.cc, d.ncc);
 		return cli_error(1, "out of memory");

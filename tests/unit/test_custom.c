@@ -25,19 +25,6 @@
 /* Seconds past TU_NOW of the last definition made by define(). */
 static int64_t tick;
 
-static int
-setup(void **state)
-{
-	struct tu_store *ts;
-
-	if (tu_setup_store(state) != 0)
-		return -1;
-	ts = *state;
-	dbk_store_set_clock(ts->s, TU_NOW);
-	tick = 0;
-	return 0;
-}
-
 static void
 data_file(const struct tu_store *ts, char out[96])
 {
@@ -166,11 +153,7 @@ update(struct dbk_store *s, const struct dbk_id *id, const struct dbk_field *f,
 	struct dbk_txn *t = tu_begin(s, 1);
 	int rc = dbk_record_update(t, id, f, n, NULL, err);
 
-	if (rc == 0)
-		tu_commit(t);
-	else
-		dbk_txn_abort(t);
-	return rc;
+	return tu_end(t, rc);
 }
 
 static int
@@ -180,11 +163,7 @@ retire(struct dbk_store *s, enum dbk_type of, const char *name,
 	struct dbk_txn *t = tu_begin(s, 1);
 	int rc = dbk_custom_retire(t, of, name, err);
 
-	if (rc == 0)
-		tu_commit(t);
-	else
-		dbk_txn_abort(t);
-	return rc;
+	return tu_end(t, rc);
 }
 
 /* Canonical form of `in` for c, which must be accepted. */
@@ -1224,7 +1203,7 @@ test_choices_differing_in_case(void **state)
 int
 main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, tu_teardown_store)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tu_setup_store_now, tu_teardown_store)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kinds_and_names),
 		T(test_add_and_list),

@@ -31,29 +31,6 @@
 #define T_0510_1000 INT64_C(1715335200)
 #define T_0510_1100 INT64_C(1715338800)
 
-static int
-setup(void **state)
-{
-	struct tu_store *ts;
-
-	if (tu_setup_store(state) != 0)
-		return -1;
-	ts = *state;
-	dbk_store_set_clock(ts->s, TU_NOW);
-	return 0;
-}
-
-static char *
-secs(int64_t t)
-{
-	static char buf[4][24];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof buf[i], "%" PRId64, t);
-	return buf[i];
-}
-
 /* ---- helpers: each call in its own transaction ---- */
 
 static struct dbk_id
@@ -78,11 +55,7 @@ stage(struct dbk_store *s, const struct dbk_id *id, const char *to,
 	struct dbk_txn *t = tu_begin(s, 1);
 	int rc = dbk_stage_set(t, id, to, o, res, err);
 
-	if (rc == 0)
-		tu_commit(t);
-	else
-		dbk_txn_abort(t);
-	return rc;
+	return tu_end(t, rc);
 }
 
 static int
@@ -105,11 +78,7 @@ log_add(struct dbk_store *s, const struct dbk_id *id,
 	struct dbk_txn *t = tu_begin(s, 1);
 	int rc = dbk_log_add(t, id, f, n, obj, nobj, iid, late, err);
 
-	if (rc == 0)
-		tu_commit(t);
-	else
-		dbk_txn_abort(t);
-	return rc;
+	return tu_end(t, rc);
 }
 
 /* Log an interaction at `at` (NULL = now) with optional next and due. */
@@ -150,8 +119,8 @@ test_customer_add(void **state)
 	r = tu_get(ts->s, &a);
 	assert_string_equal(dbk_record_str(r, "stage"), "lead");
 	/* lead_at and stage_at default to now; owner to this member. */
-	assert_string_equal(dbk_record_str(r, "lead_at"), secs(TU_NOW));
-	assert_string_equal(dbk_record_str(r, "stage_at"), secs(TU_NOW));
+	assert_string_equal(dbk_record_str(r, "lead_at"), tu_secs(TU_NOW));
+	assert_string_equal(dbk_record_str(r, "stage_at"), tu_secs(TU_NOW));
 	assert_string_equal(dbk_record_str(r, "owner"), TU_MEMBER);
 	assert_null(dbk_record_str(r, "probability"));
 	assert_int_equal(dbk_customer_probability(r), 10);
@@ -163,16 +132,16 @@ test_customer_add(void **state)
 	dbk_id_format(&a, hex);
 	assert_string_equal(dbk_record_str(k.r[0], "customer"), hex);
 	assert_string_equal(dbk_record_str(k.r[0], "stage"), "lead");
-	assert_string_equal(dbk_record_str(k.r[0], "at"), secs(TU_NOW));
+	assert_string_equal(dbk_record_str(k.r[0], "at"), tu_secs(TU_NOW));
 	tu_kids_free(&k);
 
 	/* A given lead date: 2024-05-01 is local (UTC) midnight. */
 	b = add_customer(ts->s, "東方機電", "2024-05-01");
-	tu_field_is(ts->s, &b, "lead_at", secs(T_0501));
-	tu_field_is(ts->s, &b, "stage_at", secs(T_0501));
+	tu_field_is(ts->s, &b, "lead_at", tu_secs(T_0501));
+	tu_field_is(ts->s, &b, "stage_at", tu_secs(T_0501));
 	tu_kids_get(ts->s, &b, DBK_T_STAGE, &k);
 	assert_int_equal(k.n, 1);
-	assert_string_equal(dbk_record_str(k.r[0], "at"), secs(T_0501));
+	assert_string_equal(dbk_record_str(k.r[0], "at"), tu_secs(T_0501));
 	tu_kids_free(&k);
 
 	/* Refused: a lead date 12 hours ahead, a system field, no name. */
@@ -232,7 +201,7 @@ test_gate_intent(void **state)
 	assert_int_equal(res.probability, 25);
 	assert_int_equal(res.override_kept, 0);
 	tu_field_is(ts->s, &a, "stage", "intent");
-	tu_field_is(ts->s, &a, "stage_at", secs(TU_NOW));
+	tu_field_is(ts->s, &a, "stage_at", tu_secs(TU_NOW));
 	tu_field_is(ts->s, &a, "chk_budget", "yes");
 	tu_field_is(ts->s, &a, "chk_need", "yes");
 	tu_field_is(ts->s, &a, "chk_authority", "yes");
@@ -549,7 +518,7 @@ test_log_children(void **state)
 	dbk_id_format(&iid, ihex);
 	tu_field_is(ts->s, &iid, "customer", ahex);
 	tu_field_is(ts->s, &iid, "channel", "visit");
-	tu_field_is(ts->s, &iid, "at", secs(T_0510_1000));
+	tu_field_is(ts->s, &iid, "at", tu_secs(T_0510_1000));
 	tu_field_is(ts->s, &iid, "late", "0");
 
 	/* Each objection is its own record under the customer, pointing at
@@ -568,7 +537,7 @@ test_log_children(void **state)
 			    ihex);
 			assert_string_equal(dbk_record_str(k.r[i], "resolved"), "0");
 			assert_string_equal(dbk_record_str(k.r[i], "at"),
-			    secs(T_0510_1000));
+			    tu_secs(T_0510_1000));
 		}
 		assert_int_equal(seen[0], 1);
 		assert_int_equal(seen[1], 1);
@@ -624,7 +593,7 @@ test_log_late_and_future(void **state)
 		TU_OK(log_add(ts->s, &a, f, 2, NULL, 0, &iid, &late, &err), &err);
 		assert_int_equal(late, 1);
 		tu_field_is(ts->s, &iid, "late", "1");
-		tu_field_is(ts->s, &iid, "at", secs(TU_NOW - 25 * 3600));
+		tu_field_is(ts->s, &iid, "at", tu_secs(TU_NOW - 25 * 3600));
 	}
 	/* 23 h, and exactly 24 h, are not late. */
 	assert_int_equal(log_at(ts->s, &a, "2024-05-09 13:00", NULL, NULL), 0);
@@ -634,7 +603,7 @@ test_log_late_and_future(void **state)
 		struct dbk_field f[] = { { "summary", "x" } };
 		TU_OK(log_add(ts->s, &a, f, 1, NULL, 0, &iid, &late, &err), &err);
 		assert_int_equal(late, 0);
-		tu_field_is(ts->s, &iid, "at", secs(TU_NOW));
+		tu_field_is(ts->s, &iid, "at", tu_secs(TU_NOW));
 	}
 	/* The future is refused, beyond 10 minutes of clock slack. */
 	assert_int_equal(log_at(ts->s, &a, "2024-05-10 12:10", NULL, NULL), 0);
@@ -665,7 +634,7 @@ test_log_follows_newest(void **state)
 	int late;
 
 	TU_OK(log_add(ts->s, &a, f, 5, NULL, 0, &iid, &late, &err), &err);
-	tu_field_is(ts->s, &a, "last_contact", secs(T_0510_1000));
+	tu_field_is(ts->s, &a, "last_contact", tu_secs(T_0510_1000));
 	tu_field_is(ts->s, &a, "next", "send quote");
 	tu_field_is(ts->s, &a, "next_due", "2024-05-15");
 	tu_field_is(ts->s, &a, "their_next", "review quote");
@@ -674,7 +643,7 @@ test_log_follows_newest(void **state)
 	 * customer. */
 	assert_int_equal(log_at(ts->s, &a, "2024-05-08 09:00", "old step",
 	    "2024-05-09"), 1);
-	tu_field_is(ts->s, &a, "last_contact", secs(T_0510_1000));
+	tu_field_is(ts->s, &a, "last_contact", tu_secs(T_0510_1000));
 	tu_field_is(ts->s, &a, "next", "send quote");
 	tu_field_is(ts->s, &a, "next_due", "2024-05-15");
 	tu_field_is(ts->s, &a, "their_next", "review quote");
@@ -682,7 +651,7 @@ test_log_follows_newest(void **state)
 	/* A newer log without a next step moves the last contact and
 	 * leaves the pending next action (and their step) in place. */
 	assert_int_equal(log_at(ts->s, &a, "2024-05-10 11:00", NULL, NULL), 0);
-	tu_field_is(ts->s, &a, "last_contact", secs(T_0510_1100));
+	tu_field_is(ts->s, &a, "last_contact", tu_secs(T_0510_1100));
 	tu_field_is(ts->s, &a, "next", "send quote");
 	tu_field_is(ts->s, &a, "next_due", "2024-05-15");
 	tu_field_is(ts->s, &a, "their_next", "review quote");
@@ -783,7 +752,7 @@ test_objection_resolve(void **state)
 	TU_OK(dbk_objection_resolve(t, &o2, NULL, &err), &err);
 	tu_commit(t);
 	tu_field_is(ts->s, &o1, "resolved", "1");
-	tu_field_is(ts->s, &o1, "resolved_at", secs(TU_NOW));
+	tu_field_is(ts->s, &o1, "resolved_at", tu_secs(TU_NOW));
 	tu_field_is(ts->s, &o1, "response", "分期付款");
 	tu_field_is(ts->s, &o2, "resolved", "1");
 	tu_field_is(ts->s, &o2, "response", NULL);
@@ -1144,7 +1113,7 @@ test_customer_rows_many(void **state)
 int
 main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, tu_teardown_store)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tu_setup_store_now, tu_teardown_store)
 	const struct CMUnitTest tests[] = {
 		T(test_customer_add),
 		T(test_gate_intent),

@@ -40,29 +40,6 @@
 #define HEAD_SHORT "客戶編號,客戶名稱,行業,聯系人,職位,溝通時間,溝通方式," \
 	"溝通內容摘要,跟進階段,下一步行動"
 
-static int
-setup(void **state)
-{
-	struct tu_store *ts;
-
-	if (tu_setup_store(state) != 0)
-		return -1;
-	ts = *state;
-	dbk_store_set_clock(ts->s, TU_NOW);
-	return 0;
-}
-
-static char *
-secs(int64_t t)
-{
-	static char buf[4][24];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(buf[i], sizeof buf[i], "%" PRId64, t);
-	return buf[i];
-}
-
 static void
 fixture(const char *name, char out[512])
 {
@@ -316,7 +293,7 @@ check_examples(struct tu_store *ts)
 	str_is(r, "pain", "供應鏈效率低，倉儲成本高");
 	str_is(r, "owner", "*工");
 	str_is(r, "stage", "intent");
-	str_is(r, "lead_at", secs(TU_MAY10));
+	str_is(r, "lead_at", tu_secs(TU_MAY10));
 	str_is(r, "next", "5月17日提交客戶案例與技術白皮書");
 	dbk_record_free(r);
 
@@ -330,7 +307,7 @@ check_examples(struct tu_store *ts)
 
 	tu_kids_get(ts->s, &c1, DBK_T_INTERACTION, &k);
 	assert_int_equal(k.n, 1);
-	str_is(k.r[0], "at", secs(TU_MAY10));
+	str_is(k.r[0], "at", tu_secs(TU_MAY10));
 	str_is(k.r[0], "channel", "visit");
 	str_is(k.r[0], "with", "工（銷售）、工（技術）");
 	str_is(k.r[0], "summary", "介紹智能倉儲解決方案，客戶對“庫存周轉率提升30%”數據感"
@@ -347,7 +324,7 @@ check_examples(struct tu_store *ts)
 	assert_int_equal(ks.n, 2);
 	st = kid_with(&ks, "stage", "intent");
 	str_is(st, "from", "lead");
-	str_is(st, "at", secs(TU_MAY10));
+	str_is(st, "at", tu_secs(TU_MAY10));
 	str_is(st, "forced", "1");
 	assert_non_null(dbk_record_str(st, "note"));
 	assert_non_null(strstr(dbk_record_str(st, "note"), "row 2"));
@@ -357,11 +334,11 @@ check_examples(struct tu_store *ts)
 	str_is(r, "name", "YY集團");
 	str_is(r, "industry", "互聯網");
 	str_is(r, "stage", "proposal");
-	str_is(r, "lead_at", secs(T_0512));
+	str_is(r, "lead_at", tu_secs(T_0512));
 	dbk_record_free(r);
 	tu_kids_get(ts->s, &c2, DBK_T_INTERACTION, &k);
 	assert_int_equal(k.n, 1);
-	str_is(k.r[0], "at", secs(T_0512));
+	str_is(k.r[0], "at", tu_secs(T_0512));
 	str_is(k.r[0], "channel", "online");
 	str_is(k.r[0], "due", "2024-05-19");
 	tu_kids_free(&k);
@@ -502,7 +479,7 @@ test_headers_simplified_and_english(void **state)
 	dbk_record_free(r);
 	tu_kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
 	assert_int_equal(k.n, 1);
-	str_is(k.r[0], "at", secs(T_0508));
+	str_is(k.r[0], "at", tu_secs(T_0508));
 	str_is(k.r[0], "channel", "phone");
 	str_is(k.r[0], "with", "小王");
 	str_is(k.r[0], "feedback", "有兴趣");
@@ -528,7 +505,7 @@ test_headers_simplified_and_english(void **state)
 	dbk_record_free(r);
 	tu_kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
 	assert_int_equal(k.n, 1);
-	str_is(k.r[0], "at", secs(T_0509 + 14 * 3600 + 30 * 60));
+	str_is(k.r[0], "at", tu_secs(T_0509 + 14 * 3600 + 30 * 60));
 	str_is(k.r[0], "channel", "email");
 	str_is(k.r[0], "summary", "Sent the deck");
 	str_is(k.r[0], "due", "2024-05-20");
@@ -684,8 +661,8 @@ test_group_by_number(void **state)
 	str_is(r, "name", "New Name");	/* the last row that gives it */
 	str_is(r, "industry", "物流");
 	/* In the pipeline since its earliest row. */
-	str_is(r, "lead_at", secs(T_0503));
-	str_is(r, "last_contact", secs(T_0509));
+	str_is(r, "lead_at", tu_secs(T_0503));
+	str_is(r, "last_contact", tu_secs(T_0509));
 	dbk_record_free(r);
 	tu_kids_get(ts->s, &id, DBK_T_CONTACT, &k);
 	assert_int_equal(k.n, 2);
@@ -695,7 +672,7 @@ test_group_by_number(void **state)
 	tu_kids_free(&k);
 	tu_kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
 	assert_int_equal(k.n, 3);
-	str_is(kid_with(&k, "summary", "first"), "at", secs(T_0503));
+	str_is(kid_with(&k, "summary", "first"), "at", tu_secs(T_0503));
 	str_is(kid_with(&k, "summary", "second"), "channel", "visit");
 	str_is(kid_with(&k, "summary", "third"), "contact", hex);
 	tu_kids_free(&k);
@@ -778,10 +755,10 @@ test_next_due(void **state)
 	id = customer(ts->s, "D1");
 	tu_kids_get(ts->s, &id, DBK_T_INTERACTION, &k);
 	assert_int_equal(k.n, 8);
-	str_is(kid_with(&k, "summary", "a"), "at", secs(T_0503_0900));
+	str_is(kid_with(&k, "summary", "a"), "at", tu_secs(T_0503_0900));
 	str_is(kid_with(&k, "summary", "a"), "due", "2024-05-17");
 	/* After a December contact, January is the next year's. */
-	str_is(kid_with(&k, "summary", "b"), "at", secs(T_20231220));
+	str_is(kid_with(&k, "summary", "b"), "at", tu_secs(T_20231220));
 	str_is(kid_with(&k, "summary", "b"), "due", "2024-01-05");
 	str_is(kid_with(&k, "summary", "b"), "next", "1月5日回訪");
 	str_is(kid_with(&k, "summary", "c"), "due", "2024-06-01");
@@ -1144,7 +1121,7 @@ test_bug_contact_twice_when_number_omitted(void **state)
 int
 main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, tu_teardown_store)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, tu_setup_store_now, tu_teardown_store)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_headers_and_encodings),
 		T(test_fixture),

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -201,6 +202,18 @@ tu_commit(struct dbk_txn *t)
 	dbk_error_clear(&err);
 }
 
+/* End a write transaction by a call's status: commit on 0, else abort.
+ * Returns rc. */
+static inline int
+tu_end(struct dbk_txn *t, int rc)
+{
+	if (rc == 0)
+		tu_commit(t);
+	else
+		dbk_txn_abort(t);
+	return rc;
+}
+
 /* Assert that a call returned 0, showing the library's message if not. */
 #define TU_OK(call, errp) do {						\
 	int rc_ = (call);						\
@@ -374,6 +387,32 @@ tu_kids_free(struct tu_kids *k)
 	for (size_t i = 0; i < k->n; i++)
 		dbk_record_free(k->r[i]);
 	memset(k, 0, sizeof *k);
+}
+
+/* cmocka setup: a fresh store whose clock stands at TU_NOW. */
+static inline int
+tu_setup_store_now(void **state)
+{
+	struct tu_store *ts;
+
+	if (tu_setup_store(state) != 0)
+		return -1;
+	ts = *state;
+	dbk_store_set_clock(ts->s, TU_NOW);
+	return 0;
+}
+
+/* Unix seconds as a string, for fields; four calls' results live at
+ * once. */
+static inline char *
+tu_secs(int64_t t)
+{
+	static char buf[4][24];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof buf[i], "%" PRId64, t);
+	return buf[i];
 }
 
 #endif /* DBK_TESTUTIL_H */
